@@ -1,0 +1,15 @@
+export type { Config, LogLevel } from './config.js';
+export {
+  ConfigError,
+  buildConfig,
+  createTestConfig,
+  loadConfig,
+  resolveSettings,
+  type LoadConfigOptions,
+  type ResolvedSettings,
+  type SettingSource,
+} from './load-config.js';
+export { SETTING_NAMES, type SettingName } from './schema.js';
+export { readEnvFile, updateEnvFile } from './env-file.js';
+export { readClientSetting, type ClientSettingsOptions } from './client-settings.js';
+export { parseByteSize, parseDurationMs, parseListenAddress, type ListenAddress } from './units.js';

@@ -1,0 +1,103 @@
+import type { Config } from './config.js';
+import { readEnvFile } from './env-file.js';
+import { SETTING_NAMES, settingsSchema, type SettingName } from './schema.js';
+
+export type SettingSource = 'flag' | 'environment' | '.env file' | 'default';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** Values from command-line flags, by variable name; highest precedence. */
+  readonly flags?: Partial<Record<SettingName, string | undefined>>;
+  /** The process environment (only src/config reads process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Path of the `.env` file; it never overrides the environment. Default `.env`. */
+  readonly envFilePath?: string;
+}
+
+export interface ResolvedSettings {
+  readonly values: Partial<Record<SettingName, string>>;
+  readonly sources: Partial<Record<SettingName, SettingSource>>;
+  readonly envFilePath: string;
+  readonly envFileFound: boolean;
+}
+
+function present(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+/** Merges flags > environment > `.env` file for every known setting (defaults come later). */
+export function resolveSettings(options: LoadConfigOptions = {}): ResolvedSettings {
+  const env = options.env ?? process.env;
+  const envFilePath = options.envFilePath ?? '.env';
+  const fileValues = readEnvFile(envFilePath);
+  const values: Partial<Record<SettingName, string>> = {};
+  const sources: Partial<Record<SettingName, SettingSource>> = {};
+  for (const name of SETTING_NAMES) {
+    const layers: [string | undefined, SettingSource][] = [
+      [options.flags?.[name], 'flag'],
+      [env[name], 'environment'],
+      [fileValues?.[name], '.env file'],
+    ];
+    const found = layers.find(([value]) => present(value));
+    if (found) {
+      values[name] = found[0];
+      sources[name] = found[1];
+    }
+  }
+  return { values, sources, envFilePath, envFileFound: fileValues !== undefined };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates resolved settings into a frozen Config; a bad value throws ConfigError naming it. */
+export function buildConfig(resolved: ResolvedSettings): Config {
+  const result = settingsSchema.safeParse(resolved.values);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration') as SettingName;
+      const source = resolved.sources[name];
+      return `  ${name}${source ? ` (from ${source === '.env file' ? resolved.envFilePath : source})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const s = result.data;
+  return deepFreeze({
+    listen: s.LISTEN_ADDR,
+    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH },
+    upstream: {
+      openaiApiUrl: s.OPENAI_API_URL,
+      apiConfigPath: s.API_CONFIG_PATH,
+      defaultProvider: s.DEFAULT_API_PROVIDER,
+      requestTimeoutMs: s.REQUEST_TIMEOUT,
+      maxRequestBytes: s.MAX_REQUEST_SIZE,
+    },
+    auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },
+    events: { backend: s.LLM_PROXY_EVENT_BUS, bufferSize: s.OBSERVABILITY_BUFFER_SIZE },
+    log: { level: s.LOG_LEVEL },
+    shutdown: { drainTimeoutMs: s.SHUTDOWN_TIMEOUT },
+    secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
+  });
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  return buildConfig(resolveSettings(options));
+}
+
+/** A valid Config for tests: defaults, an in-test management token, and the given settings. */
+export function createTestConfig(settings: Partial<Record<SettingName, string>> = {}): Config {
+  return buildConfig({
+    values: { MANAGEMENT_TOKEN: 'test-management-token', LISTEN_ADDR: '127.0.0.1:0', ...settings },
+    sources: {},
+    envFilePath: '.env',
+    envFileFound: false,
+  });
+}

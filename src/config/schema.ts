@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseByteSize, parseDurationMs, parseListenAddress } from './units.js';
+
+/**
+ * Every setting the server reads, by its environment variable name (the Go original's names),
+ * with its default and what it accepts. Values arrive as strings from flags, the environment or
+ * the `.env` file; an empty string counts as unset.
+ */
+
+function parsed<T>(parse: (text: string) => T | undefined, accepted: string) {
+  return z.string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `got "${text}"; accepted: ${accepted}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+function oneOf<const T extends readonly string[]>(values: T, aliases: Record<string, T[number]> = {}) {
+  return parsed((text) => {
+    const lower = text.trim().toLowerCase();
+    return (values as readonly string[]).includes(lower) ? (lower as T[number]) : aliases[lower];
+  }, values.join(', '));
+}
+
+const duration = parsed(
+  (text) => {
+    const ms = parseDurationMs(text);
+    return ms !== undefined && ms > 0 ? ms : undefined;
+  },
+  'a positive duration such as 30s, 2m, 1h30m, 500ms (a bare number is seconds)',
+);
+
+const byteSize = parsed((text) => {
+  const bytes = parseByteSize(text);
+  return bytes !== undefined && bytes > 0 ? bytes : undefined;
+}, 'a positive size in bytes such as 10485760, 10MB or 10MiB');
+
+const positiveInt = parsed((text) => {
+  const value = Number(text.trim());
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}, 'a positive whole number');
+
+const bool = parsed((text) => {
+  const lower = text.trim().toLowerCase();
+  if (['1', 't', 'true', 'yes', 'on'].includes(lower)) return true;
+  if (['0', 'f', 'false', 'no', 'off'].includes(lower)) return false;
+  return undefined;
+}, 'true or false');
+
+const httpUrl = parsed((text) => {
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString().replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}, 'an http:// or https:// URL such as https://api.openai.com');
+
+const encryptionKey = parsed((text) => {
+  const key = Buffer.from(text.trim(), 'base64');
+  return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
+}, 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`');
+
+export const settingsSchema = z
+  .object({
+    LISTEN_ADDR: parsed(parseListenAddress, 'host:port such as :8080, 127.0.0.1:8080 or [::1]:8080').prefault(':8080'),
+    DATABASE_PATH: z.string().default('data/llm-proxy.db'),
+    DB_DRIVER: oneOf(['sqlite'] as const).default('sqlite'),
+    MANAGEMENT_TOKEN: z.string({ error: 'is required: set it in the environment or .env, or run `llm-proxy setup`' }),
+    OPENAI_API_URL: httpUrl.prefault('https://api.openai.com'),
+    API_CONFIG_PATH: z.string().optional(),
+    DEFAULT_API_PROVIDER: z.string().optional(),
+    LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error'] as const, { warning: 'warn' }).default('info'),
+    ENCRYPTION_KEY: encryptionKey.optional(),
+    REQUIRE_ENCRYPTION_KEY: bool.default(false),
+    LLM_PROXY_EVENT_BUS: oneOf(['in-memory'] as const, { memory: 'in-memory' }).default('in-memory'),
+    OBSERVABILITY_BUFFER_SIZE: positiveInt.default(1000),
+    REQUEST_TIMEOUT: duration.prefault('10m'),
+    MAX_REQUEST_SIZE: byteSize.prefault('50MiB'),
+    LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
+    SHUTDOWN_TIMEOUT: duration.prefault('30s'),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEY'],
+        message: 'is required because REQUIRE_ENCRYPTION_KEY=true; generate one with `openssl rand -base64 32`',
+      });
+    }
+  });
+
+export type SettingName = keyof z.input<typeof settingsSchema>;
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+export type Settings = z.output<typeof settingsSchema>;

@@ -1,0 +1,85 @@
+import { ProxyError } from '../errors.js';
+import {
+  generateWitheringToken,
+  hashToken,
+  isWellFormedToken,
+  looksObfuscated,
+  tokenHint,
+  type ApiKeyCipher,
+} from '../security/index.js';
+import {
+  findProject,
+  findTokenByHash,
+  findTokenById,
+  insertProject,
+  insertToken,
+  isUniqueViolation,
+  type Database,
+  type Project,
+  type Token,
+} from '../store/index.js';
+
+/** Project and token operations shared by the management API and `llm-proxy setup`. */
+export interface OperationDeps {
+  readonly database: Database;
+  readonly cipher: ApiKeyCipher;
+  readonly now: () => Date;
+}
+
+export const DEFAULT_TOKEN_HOURS = 24;
+
+export function assertUsableApiKey(apiKey: string): void {
+  if (looksObfuscated(apiKey)) {
+    throw new ProxyError('invalid_request', 'cannot save an obfuscated API key: provide the full key');
+  }
+}
+
+export async function createProject(deps: OperationDeps, input: { name: string; apiKey: string }): Promise<Project> {
+  assertUsableApiKey(input.apiKey);
+  try {
+    return await insertProject(deps.database, {
+      name: input.name,
+      storedApiKey: deps.cipher.encrypt(input.apiKey),
+      now: deps.now(),
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ProxyError('project_name_taken', `a project named "${input.name}" already exists`);
+    throw error;
+  }
+}
+
+export interface IssuedToken {
+  readonly token: Token;
+  /** The withering token itself: returned once, never stored. */
+  readonly plaintext: string;
+}
+
+/** Mints a withering token for an active project. */
+export async function issueToken(
+  deps: OperationDeps,
+  input: { projectId: string; durationMs: number; maxRequests: number | null },
+): Promise<IssuedToken> {
+  const project = await findProject(deps.database, input.projectId);
+  if (!project) throw new ProxyError('project_not_found', `project ${input.projectId} not found`);
+  if (!project.isActive) {
+    throw new ProxyError('project_inactive', 'cannot create tokens for an inactive project: reactivate it first');
+  }
+  const now = deps.now();
+  const plaintext = generateWitheringToken();
+  const token = await insertToken(deps.database, {
+    tokenHash: hashToken(plaintext),
+    hint: tokenHint(plaintext),
+    projectId: project.id,
+    expiresAt: new Date(now.getTime() + input.durationMs),
+    maxRequests: input.maxRequests === 0 ? null : input.maxRequests,
+    now,
+  });
+  return { token, plaintext };
+}
+
+/** A token by its id or by the token string itself. */
+export async function findTokenByIdOrSecret(database: Database, idOrToken: string): Promise<Token | undefined> {
+  return isWellFormedToken(idOrToken)
+    ? findTokenByHash(database, hashToken(idOrToken))
+    : findTokenById(database, idOrToken);
+}

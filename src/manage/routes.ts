@@ -1,0 +1,277 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ProxyError } from '../errors.js';
+import { createSecretMatcher } from '../security/index.js';
+import {
+  deleteProject,
+  findProject,
+  listProjects,
+  listTokens,
+  revokeProjectTokens,
+  updateProject,
+  updateToken,
+  type UsageWriter,
+} from '../store/index.js';
+import { DEFAULT_TOKEN_HOURS, assertUsableApiKey, createProject, findTokenByIdOrSecret, issueToken, type OperationDeps } from './operations.js';
+import { presentProject, presentToken } from './presenters.js';
+import {
+  bulkRevokeResponse,
+  createProjectBody,
+  createTokenBody,
+  createdTokenResponse,
+  deletedProjectResponse,
+  errorResponse,
+  listTokensQuery,
+  projectIdParams,
+  projectResponse,
+  tokenIdParams,
+  tokenResponse,
+  updateProjectBody,
+  updateTokenBody,
+} from './schemas.js';
+
+/** What the management routes need besides the store: invalidation of the proxy's token cache. */
+export interface ManageRoutesOptions extends OperationDeps {
+  readonly managementToken: string;
+  readonly usage: UsageWriter;
+  readonly invalidateToken: (tokenId: string) => void;
+  readonly invalidateProject: (projectId: string) => void;
+}
+
+const HOUR_MS = 3_600_000;
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
+const security = [{ bearerAuth: [] }];
+
+/** `/manage/*`: projects and tokens, behind `Authorization: Bearer <MANAGEMENT_TOKEN>`. */
+export async function manageRoutes(parent: FastifyInstance, options: ManageRoutesOptions): Promise<void> {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const { database, cipher, usage } = options;
+  const isManagementToken = createSecretMatcher(options.managementToken);
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization ?? '';
+    const space = header.indexOf(' ');
+    const isBearer = space !== -1 && header.slice(0, space).toLowerCase() === 'bearer';
+    if (!isBearer || !isManagementToken(header.slice(space + 1).trim())) throw new ProxyError('invalid_management_token');
+  });
+
+  async function requireProject(id: string) {
+    const project = await findProject(database, id);
+    if (!project) throw new ProxyError('project_not_found', `project ${id} not found`);
+    return project;
+  }
+
+  async function requireToken(idOrToken: string) {
+    await usage.flush(); // counts written behind show up exactly
+    const token = await findTokenByIdOrSecret(database, idOrToken);
+    if (!token) throw new ProxyError('token_not_found', 'token not found');
+    return token;
+  }
+
+  app.get(
+    '/manage/projects',
+    { schema: { tags: ['projects'], summary: 'List projects', security, response: { 200: projectResponse.array(), ...errors } } },
+    async () => (await listProjects(database)).map((project) => presentProject(project, cipher)),
+  );
+
+  app.post(
+    '/manage/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Create a project holding an upstream API key',
+        security,
+        body: createProjectBody,
+        response: { 201: projectResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const project = await createProject(options, { name: request.body.name, apiKey: request.body.api_key });
+      return reply.code(201).send(presentProject(project, cipher));
+    },
+  );
+
+  app.get(
+    '/manage/projects/:id',
+    {
+      schema: { tags: ['projects'], summary: 'Get a project', security, params: projectIdParams, response: { 200: projectResponse, ...errors } },
+    },
+    async (request) => presentProject(await requireProject(request.params.id), cipher),
+  );
+
+  app.patch(
+    '/manage/projects/:id',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Rename, change the key of, or (de)activate a project',
+        security,
+        params: projectIdParams,
+        body: updateProjectBody,
+        response: { 200: projectResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { name, api_key: apiKey, is_active: isActive, revoke_tokens: revokeTokens } = request.body;
+      if (apiKey) assertUsableApiKey(apiKey);
+      const now = options.now();
+      const project = await updateProject(
+        database,
+        request.params.id,
+        { name, isActive, storedApiKey: apiKey ? cipher.encrypt(apiKey) : undefined },
+        now,
+      );
+      if (!project) throw new ProxyError('project_not_found', `project ${request.params.id} not found`);
+      if (revokeTokens) await revokeProjectTokens(database, project.id, now);
+      options.invalidateProject(project.id);
+      return presentProject(project, cipher);
+    },
+  );
+
+  app.delete(
+    '/manage/projects/:id',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Delete a project and all of its tokens',
+        security,
+        params: projectIdParams,
+        response: { 200: deletedProjectResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { deleted, tokensDeleted } = await deleteProject(database, request.params.id);
+      if (!deleted) throw new ProxyError('project_not_found', `project ${request.params.id} not found`);
+      options.invalidateProject(request.params.id);
+      return { id: request.params.id, deleted: true as const, tokens_deleted: tokensDeleted };
+    },
+  );
+
+  app.post(
+    '/manage/projects/:id/tokens/revoke',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Revoke every token of a project',
+        security,
+        params: projectIdParams,
+        response: { 200: bulkRevokeResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const project = await requireProject(request.params.id);
+      const result = await revokeProjectTokens(database, project.id, options.now());
+      options.invalidateProject(project.id);
+      return {
+        revoked_count: result.revokedCount,
+        already_revoked_count: result.alreadyRevokedCount,
+        total_tokens: result.totalTokens,
+      };
+    },
+  );
+
+  app.get(
+    '/manage/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'List tokens (never their secrets)',
+        security,
+        querystring: listTokensQuery,
+        response: { 200: tokenResponse.array(), ...errors },
+      },
+    },
+    async (request) => {
+      await usage.flush();
+      const tokens = await listTokens(database, {
+        projectId: request.query.project_id ?? request.query.projectId,
+        activeOnly: request.query.active_only ?? request.query.activeOnly ?? false,
+        now: options.now(),
+      });
+      return tokens.map(presentToken);
+    },
+  );
+
+  app.post(
+    '/manage/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Mint a withering token for a project',
+        description: 'Duration in duration_hours (default 24) or duration_minutes. The token is returned this once.',
+        security,
+        body: createTokenBody,
+        response: { 201: createdTokenResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { project_id: projectId, duration_hours: hours, duration_minutes: minutes, max_requests: maxRequests } = request.body;
+      const durationMs = minutes !== undefined ? minutes * 60_000 : (hours ?? DEFAULT_TOKEN_HOURS) * HOUR_MS;
+      const { token, plaintext } = await issueToken(options, { projectId, durationMs, maxRequests: maxRequests ?? null });
+      return reply.code(201).send({
+        id: token.id,
+        token: plaintext,
+        token_hint: token.hint,
+        project_id: token.projectId,
+        expires_at: token.expiresAt?.toISOString() ?? null,
+        max_requests: token.maxRequests,
+        created_at: token.createdAt.toISOString(),
+      });
+    },
+  );
+
+  app.get(
+    '/manage/tokens/:id',
+    {
+      schema: { tags: ['tokens'], summary: 'Get a token by id or by the token itself', security, params: tokenIdParams, response: { 200: tokenResponse, ...errors } },
+    },
+    async (request) => presentToken(await requireToken(request.params.id)),
+  );
+
+  app.patch(
+    '/manage/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Reactivate/deactivate a token or change its max_requests',
+        security,
+        params: tokenIdParams,
+        body: updateTokenBody,
+        response: { 200: tokenResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const current = await requireToken(request.params.id);
+      const { is_active: isActive, max_requests: maxRequests } = request.body;
+      const updated = await updateToken(
+        database,
+        current.id,
+        { isActive, maxRequests: maxRequests === undefined ? undefined : maxRequests || null },
+        options.now(),
+      );
+      options.invalidateToken(current.id);
+      if (!updated) throw new ProxyError('token_not_found', 'token not found');
+      return presentToken(updated);
+    },
+  );
+
+  app.delete(
+    '/manage/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token (it stops working on the next request)',
+        security,
+        params: tokenIdParams,
+        response: { 200: tokenResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const current = await requireToken(request.params.id);
+      const revoked = await updateToken(database, current.id, { isActive: false }, options.now());
+      options.invalidateToken(current.id);
+      if (!revoked) throw new ProxyError('token_not_found', 'token not found');
+      return presentToken(revoked);
+    },
+  );
+}

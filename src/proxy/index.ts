@@ -1,0 +1,18 @@
+export { createProxyHandler, type ProxyHandler, type ProxyHandlerOptions, type ProxyLogger } from './proxy-handler.js';
+export { createRequestPolicy, isNormalisedPath, pathOf, type RequestPolicy } from './request-policy.js';
+export { compileParamWhitelist, type ParamWhitelist } from './param-whitelist.js';
+export {
+  OPENAI_ENDPOINTS,
+  ProviderConfigError,
+  builtInOpenAiProvider,
+  loadProvider,
+  parseProviderConfig,
+  type Provider,
+} from './provider-config.js';
+export { createTokenAuthenticator, extractBearerToken, type Admission, type TokenAuthenticator } from './token-auth.js';
+export { createUpstream, UpstreamTimeoutError, type Upstream } from './upstream.js';
+
+/** True for request URLs the data path serves: `/v1` and everything below it. */
+export function isProxyPath(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/v1') && (url.length === 3 || url[3] === '/' || url[3] === '?');
+}

@@ -1,0 +1,153 @@
+import { ProxyError } from '../errors.js';
+import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
+import { consumeLimitedRequest, findCredential, type Database, type UsageWriter } from '../store/index.js';
+
+/** What an admitted request carries on: whose it is and the upstream credential to send. */
+export interface Admission {
+  readonly tokenId: string;
+  readonly projectId: string;
+  /** `Bearer <project API key>`. */
+  readonly upstreamAuthorization: string;
+}
+
+/**
+ * Admits or refuses requests by withering token. Token + project lookups go through an
+ * in-process cache (short TTL, explicit invalidation from the management API, concurrent misses
+ * share one query), so the steady state costs no database round trip — except for tokens with
+ * max_requests, which are counted exactly by one conditional UPDATE per request.
+ */
+export interface TokenAuthenticator {
+  /** Resolves with the admission or rejects with a ProxyError carrying the refusal code. */
+  admit(authorizationHeader: string | undefined): Promise<Admission>;
+  invalidateToken(tokenId: string): void;
+  invalidateProject(projectId: string): void;
+  clear(): void;
+}
+
+interface CachedCredential extends Admission {
+  readonly isActive: boolean;
+  readonly expiresAtMs: number | null;
+  readonly maxRequests: number | null;
+  readonly isProjectActive: boolean;
+  /** False when the project's stored key could not be decrypted. */
+  readonly hasUpstreamKey: boolean;
+  readonly cachedUntilMs: number;
+}
+
+export interface TokenAuthenticatorOptions {
+  readonly database: Database;
+  readonly cipher: ApiKeyCipher;
+  readonly usage: UsageWriter;
+  readonly cacheTtlMs: number;
+  readonly maxCachedTokens?: number;
+  readonly now?: () => number;
+  readonly onKeyError?: (projectId: string, error: unknown) => void;
+}
+
+/** The token of an `Authorization: Bearer sk-…` header, or undefined when missing or malformed. */
+export function extractBearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const space = header.indexOf(' ');
+  if (space === -1 || header.slice(0, space).toLowerCase() !== 'bearer') return undefined;
+  const token = header.slice(space + 1).trim();
+  return isWellFormedToken(token) ? token : undefined;
+}
+
+function refusal(credential: CachedCredential | null, nowMs: number): ProxyError | undefined {
+  if (credential === null) return new ProxyError('token_not_found');
+  if (!credential.isActive) return new ProxyError('token_inactive');
+  if (credential.expiresAtMs !== null && credential.expiresAtMs <= nowMs) return new ProxyError('token_expired');
+  if (!credential.isProjectActive) return new ProxyError('project_inactive');
+  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error');
+  return undefined;
+}
+
+export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
+  const { database, cipher, usage, cacheTtlMs } = options;
+  const maxCachedTokens = options.maxCachedTokens ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CachedCredential>();
+  const loading = new Map<string, Promise<CachedCredential | null>>();
+  // Bumped by every invalidation, so a lookup that started before one is not cached after it.
+  let generation = 0;
+
+  async function fetchCredential(token: string, nowMs: number): Promise<CachedCredential | null> {
+    const startedGeneration = generation;
+    let found;
+    try {
+      found = await findCredential(database, hashToken(token));
+    } catch (error) {
+      throw new ProxyError('service_unavailable', undefined, { cause: error });
+    }
+    if (found === undefined) return null;
+    const { token: row, project } = found;
+    let upstreamAuthorization = '';
+    try {
+      upstreamAuthorization = `Bearer ${cipher.decrypt(project.storedApiKey)}`;
+    } catch (error) {
+      options.onKeyError?.(project.id, error);
+    }
+    const credential: CachedCredential = {
+      tokenId: row.id,
+      projectId: project.id,
+      upstreamAuthorization,
+      isActive: row.isActive,
+      expiresAtMs: row.expiresAt?.getTime() ?? null,
+      maxRequests: row.maxRequests,
+      isProjectActive: project.isActive,
+      hasUpstreamKey: upstreamAuthorization !== '',
+      cachedUntilMs: nowMs + cacheTtlMs,
+    };
+    if (generation === startedGeneration) {
+      if (cache.size >= maxCachedTokens) cache.delete(cache.keys().next().value as string);
+      cache.set(token, credential);
+    }
+    return credential;
+  }
+
+  function load(token: string, nowMs: number): Promise<CachedCredential | null> {
+    let pending = loading.get(token);
+    if (pending === undefined) {
+      pending = fetchCredential(token, nowMs).finally(() => loading.delete(token));
+      loading.set(token, pending);
+    }
+    return pending;
+  }
+
+  async function admitLimited(token: string, credential: CachedCredential, nowMs: number): Promise<Admission> {
+    let admitted: boolean;
+    try {
+      admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
+    } catch (error) {
+      throw new ProxyError('service_unavailable', undefined, { cause: error });
+    }
+    if (admitted) return credential;
+    // Refused by the database: re-read to tell revoked/expired/deleted apart from exhausted.
+    cache.delete(token);
+    throw refusal(await load(token, nowMs), nowMs) ?? new ProxyError('rate_limit_exceeded');
+  }
+
+  function forget(matches: (credential: CachedCredential) => boolean): void {
+    generation += 1;
+    for (const [token, credential] of cache) if (matches(credential)) cache.delete(token);
+  }
+
+  return {
+    async admit(header) {
+      const token = extractBearerToken(header);
+      if (token === undefined) throw new ProxyError('invalid_token');
+      const nowMs = now();
+      let credential: CachedCredential | null | undefined = cache.get(token);
+      if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(token, nowMs);
+      const refused = refusal(credential, nowMs);
+      if (refused !== undefined) throw refused;
+      const admitted = credential as CachedCredential;
+      if (admitted.maxRequests !== null) return admitLimited(token, admitted, nowMs);
+      usage.recordRequest(admitted.tokenId, nowMs);
+      return admitted;
+    },
+    invalidateToken: (tokenId) => forget((credential) => credential.tokenId === tokenId),
+    invalidateProject: (projectId) => forget((credential) => credential.projectId === projectId),
+    clear: () => forget(() => true),
+  };
+}

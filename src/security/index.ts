@@ -1,0 +1,13 @@
+export {
+  TOKEN_LENGTH,
+  TOKEN_PREFIX,
+  generateWitheringToken,
+  hashToken,
+  isWellFormedToken,
+  redactTokens,
+  tokenHint,
+} from './withering-token.js';
+export { looksObfuscated, obfuscateSecret } from './obfuscate.js';
+export { createSecretMatcher } from './secret-compare.js';
+export { ApiKeyDecryptionError, createApiKeyCipher, isEncryptedValue, type ApiKeyCipher } from './api-key-cipher.js';
+export { generateManagementToken } from './management-token.js';

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { createCodec, type Codec, type Dialect } from './codec.js';
+import { migrations } from './migrations/index.js';
+import type { DatabaseSchema } from './schema/index.js';
+
+export interface DatabaseOptions {
+  readonly driver: 'sqlite';
+  readonly path: string;
+}
+
+/** An open database: the query builder, the value codec of its engine, and its lifecycle. */
+export interface Database {
+  readonly db: Kysely<DatabaseSchema>;
+  readonly dialect: Dialect;
+  readonly codec: Codec;
+  /** Cheap round trip proving the database answers (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+function openSqlite(path: string): Kysely<DatabaseSchema> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const connection = new SQLite(path);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('synchronous = NORMAL');
+  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+}
+
+/** Applies every pending migration; throws MigrationError (Kysely itself only returns errors). */
+export async function migrateToLatest(db: Kysely<DatabaseSchema>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const db = openSqlite(options.path);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    db,
+    dialect: 'sqlite',
+    codec: createCodec('sqlite'),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,19 @@
+export { MigrationError, migrateToLatest, openDatabase, type Database, type DatabaseOptions } from './database.js';
+export { isUniqueViolation } from './errors.js';
+export { deleteProject, findProject, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
+export {
+  consumeLimitedRequest,
+  findCredential,
+  findTokenByHash,
+  findTokenById,
+  insertToken,
+  listTokens,
+  revokeProjectTokens,
+  updateToken,
+  type BulkRevokeResult,
+  type NewToken,
+  type TokenChanges,
+  type TokenFilter,
+} from './tokens.js';
+export { createUsageWriter, type UsageWriter, type UsageWriterOptions } from './usage-writer.js';
+export type { Project, Token, TokenCredential } from './types.js';

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { readBool, readOptionalTime, readTime } from './codec.js';
+import type { Database } from './database.js';
+import type { ProjectsTable } from './schema/index.js';
+import type { Project } from './types.js';
+
+export function toProject(row: Selectable<ProjectsTable>): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    storedApiKey: row.api_key,
+    isActive: readBool(row.is_active),
+    deactivatedAt: readOptionalTime(row.deactivated_at),
+    createdAt: readTime(row.created_at),
+    updatedAt: readTime(row.updated_at),
+  };
+}
+
+/** All projects, by name. */
+export async function listProjects({ db }: Database): Promise<Project[]> {
+  const rows = await db.selectFrom('projects').selectAll().orderBy('name').execute();
+  return rows.map(toProject);
+}
+
+export async function findProject({ db }: Database, id: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toProject(row);
+}
+
+/** Inserts a project; a duplicate name throws a unique violation (see isUniqueViolation). */
+export async function insertProject(
+  { db, codec }: Database,
+  input: { name: string; storedApiKey: string; now: Date },
+): Promise<Project> {
+  const row: Selectable<ProjectsTable> = {
+    id: randomUUID(),
+    name: input.name,
+    api_key: input.storedApiKey,
+    is_active: codec.bool(true),
+    deactivated_at: null,
+    created_at: codec.time(input.now),
+    updated_at: codec.time(input.now),
+  };
+  await db.insertInto('projects').values(row).execute();
+  return toProject(row);
+}
+
+export interface ProjectChanges {
+  readonly name?: string;
+  readonly storedApiKey?: string;
+  readonly isActive?: boolean;
+}
+
+/** Applies the given changes; deactivation stamps deactivated_at, reactivation clears it. */
+export async function updateProject(
+  database: Database,
+  id: string,
+  changes: ProjectChanges,
+  now: Date,
+): Promise<Project | undefined> {
+  const { db, codec } = database;
+  const current = await findProject(database, id);
+  if (!current) return undefined;
+  const isActiveChanges =
+    changes.isActive === undefined || changes.isActive === current.isActive
+      ? {}
+      : {
+          is_active: codec.bool(changes.isActive),
+          deactivated_at: changes.isActive ? null : codec.time(now),
+        };
+  await db
+    .updateTable('projects')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.storedApiKey !== undefined && { api_key: changes.storedApiKey }),
+      ...isActiveChanges,
+      updated_at: codec.time(now),
+    })
+    .where('id', '=', id)
+    .execute();
+  return findProject(database, id);
+}
+
+/** Deletes a project and (by cascade) its tokens; returns how many tokens went with it. */
+export async function deleteProject(database: Database, id: string): Promise<{ deleted: boolean; tokensDeleted: number }> {
+  return database.db.transaction().execute(async (trx) => {
+    const { count } = await trx
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('project_id', '=', id)
+      .executeTakeFirstOrThrow();
+    // Delete tokens explicitly too: engines or connections without foreign-key enforcement still end clean.
+    await trx.deleteFrom('tokens').where('project_id', '=', id).execute();
+    const result = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+    const deleted = result.numDeletedRows === 1n;
+    return { deleted, tokensDeleted: deleted ? Number(count) : 0 };
+  });
+}

@@ -1,0 +1,13 @@
+/** Column types as the driver returns them; codec.ts turns them into domain values. */
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  /** Upstream API key as stored: plaintext, or `enc:v1:…` when ENCRYPTION_KEY is set. */
+  api_key: string;
+  is_active: number | boolean;
+  deactivated_at: string | Date | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+export const projectsTable = 'projects';
