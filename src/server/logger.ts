@@ -30,6 +30,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         req: (req: RequestLike) => ({

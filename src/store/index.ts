@@ -1,6 +1,6 @@
 export { MigrationError, migrateToLatest, openDatabase, type Database, type DatabaseOptions } from './database.js';
 export { isUniqueViolation } from './errors.js';
-export { deleteProject, findProject, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
+export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
 export {
   consumeLimitedRequest,
   findCredential,

@@ -28,6 +28,11 @@ export async function findProject({ db }: Database, id: string): Promise<Project
   return row && toProject(row);
 }
 
+export async function findProjectByName({ db }: Database, name: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+  return row && toProject(row);
+}
+
 /** Inserts a project; a duplicate name throws a unique violation (see isUniqueViolation). */
 export async function insertProject(
   { db, codec }: Database,

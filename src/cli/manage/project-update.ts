@@ -1,0 +1,25 @@
+import { UsageError, writeJson, type Io } from '../io.js';
+import { manageClientFor, type ManageGlobalOptions } from './context.js';
+import { projectDetails } from './present.js';
+
+export interface ProjectUpdateOptions extends ManageGlobalOptions {
+  readonly name?: string;
+  readonly openaiKey?: string;
+  readonly active?: boolean;
+  readonly revokeTokens?: boolean;
+}
+
+export async function runProjectUpdate(projectId: string, options: ProjectUpdateOptions, io: Io): Promise<void> {
+  if (options.name === undefined && options.openaiKey === undefined && options.active === undefined) {
+    throw new UsageError('at least one of --name, --openai-key, --activate or --deactivate must be set');
+  }
+  if (options.revokeTokens && options.active !== false) throw new UsageError('--revoke-tokens goes with --deactivate');
+  const project = await manageClientFor(options).updateProject(projectId, {
+    name: options.name,
+    api_key: options.openaiKey,
+    is_active: options.active,
+    revoke_tokens: options.revokeTokens,
+  });
+  if (options.json) return writeJson(io, project);
+  io.stdout.write(projectDetails(project));
+}

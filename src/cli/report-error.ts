@@ -1,0 +1,44 @@
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { isProxyError } from '../errors.js';
+import { ManageApiError, ManageUnreachableError } from '../manage/index.js';
+import { ProviderConfigError } from '../proxy/index.js';
+import { MigrationError } from '../store/index.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { UsageError } from './io.js';
+
+export interface ReportedError {
+  readonly exitCode: ExitCode;
+  /** What to print on stderr (already prefixed with `Error: `), or empty when nothing is left to say. */
+  readonly message: string;
+}
+
+/** Classifies an error that ended a command; main.ts is the only place that prints it. */
+export function reportError(error: unknown): ReportedError {
+  if (error instanceof CommanderError) {
+    // Commander has printed its own message (or help) already.
+    const helpOrVersion = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return { exitCode: helpOrVersion ? EXIT.ok : EXIT.general, message: '' };
+  }
+  if (error instanceof ManageUnreachableError) {
+    return {
+      exitCode: EXIT.network,
+      message: `Error: ${error.message}: is \`llm-proxy server\` running there? Point elsewhere with --manage-api-base-url.`,
+    };
+  }
+  if (error instanceof ManageApiError) {
+    if (error.status === 401) {
+      return {
+        exitCode: EXIT.auth,
+        message: `Error: the management token was rejected (HTTP 401): pass the server's MANAGEMENT_TOKEN with --management-token or the MANAGEMENT_TOKEN variable.`,
+      };
+    }
+    return { exitCode: EXIT.general, message: `Error: ${error.message} (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` };
+  }
+  if (isProxyError(error)) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
+  if (error instanceof ConfigError || error instanceof ProviderConfigError || error instanceof MigrationError || error instanceof UsageError) {
+    return { exitCode: EXIT.general, message: `Error: ${error.message}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { exitCode: EXIT.general, message: `Error: ${message}` };
+}

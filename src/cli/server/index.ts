@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+
+export interface ServerOptions {
+  readonly addr?: string;
+  readonly db?: string;
+  readonly config: string;
+  readonly apiConfig?: string;
+  readonly logLevel?: string;
+}
+
+export function registerServerCommand(program: Command, io: Io): void {
+  program
+    .command('server')
+    .description('Start the proxy: /v1/* to the upstream API, the management API on /manage, /health and /ready')
+    .option('--addr <address>', 'address to listen on, e.g. :8080 or 127.0.0.1:8080 (env LISTEN_ADDR, default ":8080")')
+    .option('--db <path>', 'SQLite database file, created if missing (env DATABASE_PATH, default "data/llm-proxy.db")')
+    .option('--config <path>', '.env file to read settings from; it never overrides the environment', '.env')
+    .option('--api-config <path>', 'api_providers.yaml with the upstream and its allowed endpoints (env API_CONFIG_PATH, default: built-in OpenAI)')
+    .option('--log-level <level>', 'debug, info, warn or error (env LOG_LEVEL, default info)')
+    .addHelpText(
+      'after',
+      `
+Settings come from flags, then the environment, then the .env file, then defaults.
+Without MANAGEMENT_TOKEN, one is generated, saved to the .env file (mode 0600) and printed once.
+SIGINT/SIGTERM stop accepting requests, let in-flight ones (streams too) finish, then exit 0.
+
+Examples:
+  $ llm-proxy server
+  $ MANAGEMENT_TOKEN=your-token llm-proxy server --addr 127.0.0.1:9000 --db /var/lib/llm-proxy/db.sqlite
+  $ llm-proxy server --config /etc/llm-proxy/.env --api-config ./config/api_providers.yaml`,
+    )
+    .action(async (options: ServerOptions) => {
+      const { runServer } = await import('./run.js');
+      await runServer(options, io);
+    });
+}

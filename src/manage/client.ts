@@ -1,0 +1,119 @@
+import type {
+  BulkRevokeResponse,
+  CreateProjectBody,
+  CreateTokenBody,
+  CreatedTokenResponse,
+  DeletedProjectResponse,
+  ProjectResponse,
+  TokenResponse,
+  UpdateProjectBody,
+  UpdateTokenBody,
+} from './schemas.js';
+
+/** The management API answered with an error status. */
+export class ManageApiError extends Error {
+  override readonly name = 'ManageApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The management API could not be reached at all. */
+export class ManageUnreachableError extends Error {
+  override readonly name = 'ManageUnreachableError';
+  constructor(
+    readonly baseUrl: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot reach the management API at ${baseUrl} (${reason})`, options);
+  }
+}
+
+export interface ManageClientOptions {
+  readonly baseUrl: string;
+  readonly managementToken: string;
+  readonly timeoutMs?: number;
+}
+
+export interface TokenListFilter {
+  readonly projectId?: string;
+  readonly activeOnly?: boolean;
+}
+
+/** Why a fetch failed, in words (undici hides the socket error in `cause`). */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host not found';
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.message ?? (error as Error).message;
+}
+
+/** Typed client of /manage/*, used by the CLI. */
+export function createManageClient(options: ManageClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(baseUrl + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${options.managementToken}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new ManageUnreachableError(baseUrl, networkReason(error), { cause: error });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { message?: string; code?: string } | string } | undefined)?.error;
+      const message = typeof error === 'string' ? error : (error?.message ?? `${response.status} ${response.statusText}`);
+      const code = typeof error === 'object' ? error.code : undefined;
+      throw new ManageApiError(message, response.status, code);
+    }
+    if (parsed === undefined && text !== '') {
+      throw new ManageApiError(`unexpected non-JSON answer from ${baseUrl}${path}: is this an llm-proxy?`, response.status, undefined);
+    }
+    return parsed as T;
+  }
+
+  const id = encodeURIComponent;
+  return {
+    listProjects: () => call<ProjectResponse[]>('GET', '/manage/projects'),
+    getProject: (projectId: string) => call<ProjectResponse>('GET', `/manage/projects/${id(projectId)}`),
+    createProject: (body: CreateProjectBody) => call<ProjectResponse>('POST', '/manage/projects', body),
+    updateProject: (projectId: string, body: UpdateProjectBody) => call<ProjectResponse>('PATCH', `/manage/projects/${id(projectId)}`, body),
+    deleteProject: (projectId: string) => call<DeletedProjectResponse>('DELETE', `/manage/projects/${id(projectId)}`),
+    revokeProjectTokens: (projectId: string) => call<BulkRevokeResponse>('POST', `/manage/projects/${id(projectId)}/tokens/revoke`),
+    listTokens: (filter: TokenListFilter = {}) => {
+      const query = new URLSearchParams();
+      if (filter.projectId !== undefined) query.set('project_id', filter.projectId);
+      if (filter.activeOnly) query.set('active_only', 'true');
+      const search = query.size > 0 ? `?${query.toString()}` : '';
+      return call<TokenResponse[]>('GET', `/manage/tokens${search}`);
+    },
+    getToken: (idOrToken: string) => call<TokenResponse>('GET', `/manage/tokens/${id(idOrToken)}`),
+    createToken: (body: CreateTokenBody) => call<CreatedTokenResponse>('POST', '/manage/tokens', body),
+    updateToken: (idOrToken: string, body: UpdateTokenBody) => call<TokenResponse>('PATCH', `/manage/tokens/${id(idOrToken)}`, body),
+    revokeToken: (idOrToken: string) => call<TokenResponse>('DELETE', `/manage/tokens/${id(idOrToken)}`),
+  };
+}
+
+export type ManageClient = ReturnType<typeof createManageClient>;
