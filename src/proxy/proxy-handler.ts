@@ -101,6 +101,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       const body = message === undefined ? defaultErrorBody(code) : renderErrorBody(code, message);
       const out = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), 'X-Request-ID', requestId];
       if (origin !== undefined) appendCorsHeaders(out, origin);
+      // The rest of an oversized body is never read: close the connection instead of reusing it.
+      if (code === 'request_too_large') out.push('Connection', 'close');
       res.writeHead(ERROR_CATALOGUE[code].status, out);
       res.end(body);
     }

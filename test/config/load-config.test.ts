@@ -1,0 +1,103 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseByteSize, parseDurationMs, parseListenAddress } from '../../src/config/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+describe('value parsers', () => {
+  it.each([
+    ['30s', 30_000],
+    ['1m30s', 90_000],
+    ['500ms', 500],
+    ['2h', 7_200_000],
+    ['45', 45_000],
+    ['1.5s', 1_500],
+  ])('duration %s → %d ms', (text, ms) => expect(parseDurationMs(text)).toBe(ms));
+
+  it.each(['', 'soon', '10x', '-5s', '1 m'])('rejects duration %j', (text) => expect(parseDurationMs(text)).toBeUndefined());
+
+  it.each([
+    ['10485760', 10_485_760],
+    ['10MB', 10_000_000],
+    ['10MiB', 10_485_760],
+    ['512kb', 512_000],
+  ])('size %s → %d bytes', (text, bytes) => expect(parseByteSize(text)).toBe(bytes));
+
+  it.each([
+    [':8080', { host: '::', port: 8080 }],
+    ['8080', { host: '::', port: 8080 }],
+    ['127.0.0.1:9000', { host: '127.0.0.1', port: 9000 }],
+    ['localhost:0', { host: 'localhost', port: 0 }],
+    ['[::1]:8080', { host: '::1', port: 8080 }],
+  ])('listen address %s', (text, expected) => expect(parseListenAddress(text)).toEqual(expected));
+
+  it.each(['', 'localhost', ':99999', 'a:b'])('rejects listen address %j', (text) => expect(parseListenAddress(text)).toBeUndefined());
+});
+
+describe('loadConfig', () => {
+  const temp = makeTempDir();
+  afterAll(() => temp.remove());
+  const envFile = join(temp.dir, '.env');
+
+  it('applies defaults', () => {
+    const config = loadConfig({ env: { MANAGEMENT_TOKEN: 'm' }, envFilePath: join(temp.dir, 'missing.env') });
+    expect(config.listen).toEqual({ host: '::', port: 8080 });
+    expect(config.database.path).toBe('data/llm-proxy.db');
+    expect(config.upstream.openaiApiUrl).toBe('https://api.openai.com');
+    expect(config.upstream.requestTimeoutMs).toBe(600_000);
+    expect(config.events.backend).toBe('in-memory');
+    expect(config.secrets.encryptionKey).toBeUndefined();
+    expect(Object.isFrozen(config.upstream)).toBe(true);
+  });
+
+  it('takes flags over the environment over the .env file', () => {
+    writeFileSync(envFile, 'MANAGEMENT_TOKEN=from-file\nLISTEN_ADDR=:7000\nDATABASE_PATH=file.db\nLOG_LEVEL=debug\n');
+    const config = loadConfig({
+      env: { LISTEN_ADDR: ':7001', DATABASE_PATH: 'env.db' },
+      envFilePath: envFile,
+      flags: { LISTEN_ADDR: ':7002' },
+    });
+    expect(config.listen.port).toBe(7002);
+    expect(config.database.path).toBe('env.db');
+    expect(config.log.level).toBe('debug');
+    expect(config.secrets.managementToken).toBe('from-file');
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ env: { MANAGEMENT_TOKEN: 'm', LISTEN_ADDR: '' }, envFilePath: envFile + '.none' });
+    expect(config.listen.port).toBe(8080);
+  });
+
+  it('names the variable, its source and what is accepted', () => {
+    writeFileSync(envFile, 'REQUEST_TIMEOUT=forever\n');
+    expect(() => loadConfig({ env: { MANAGEMENT_TOKEN: 'm' }, envFilePath: envFile })).toThrowError(
+      /REQUEST_TIMEOUT \(from .*\.env\): got "forever"; accepted: a positive duration/,
+    );
+    expect(() => loadConfig({ env: { MANAGEMENT_TOKEN: 'm', LOG_LEVEL: 'loud' }, envFilePath: envFile + '.none' })).toThrowError(
+      /LOG_LEVEL \(from environment\): got "loud"; accepted: debug, info, warn, error/,
+    );
+  });
+
+  it('requires MANAGEMENT_TOKEN', () => {
+    expect(() => loadConfig({ env: {}, envFilePath: envFile + '.none' })).toThrowError(ConfigError);
+    expect(() => loadConfig({ env: {}, envFilePath: envFile + '.none' })).toThrowError(/MANAGEMENT_TOKEN.*is required/);
+  });
+
+  it('validates ENCRYPTION_KEY and REQUIRE_ENCRYPTION_KEY', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ env: { MANAGEMENT_TOKEN: 'm', ENCRYPTION_KEY: key }, envFilePath: envFile + '.none' }).secrets.encryptionKey).toHaveLength(32);
+    expect(() =>
+      loadConfig({ env: { MANAGEMENT_TOKEN: 'm', ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, envFilePath: envFile + '.none' }),
+    ).toThrowError(/ENCRYPTION_KEY.*exactly 32 bytes/);
+    expect(() =>
+      loadConfig({ env: { MANAGEMENT_TOKEN: 'm', REQUIRE_ENCRYPTION_KEY: 'true' }, envFilePath: envFile + '.none' }),
+    ).toThrowError(/ENCRYPTION_KEY: is required because REQUIRE_ENCRYPTION_KEY=true/);
+  });
+
+  it('accepts the Go original event bus alias and refuses unknown backends', () => {
+    expect(loadConfig({ env: { MANAGEMENT_TOKEN: 'm', LLM_PROXY_EVENT_BUS: 'memory' }, envFilePath: envFile + '.none' }).events.backend).toBe('in-memory');
+    expect(() => loadConfig({ env: { MANAGEMENT_TOKEN: 'm', LLM_PROXY_EVENT_BUS: 'kafka' }, envFilePath: envFile + '.none' })).toThrowError(
+      /LLM_PROXY_EVENT_BUS/,
+    );
+  });
+});
