@@ -64,7 +64,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
   async function requireToken(idOrToken: string) {
     await usage.flush(); // counts written behind show up exactly
     const token = await findTokenByIdOrSecret(database, idOrToken);
-    if (!token) throw new ProxyError('token_not_found', 'token not found');
+    if (!token) throw new ProxyError('not_found', 'token not found');
     return token;
   }
 
@@ -250,7 +250,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
         options.now(),
       );
       options.invalidateToken(current.id);
-      if (!updated) throw new ProxyError('token_not_found', 'token not found');
+      if (!updated) throw new ProxyError('not_found', 'token not found');
       return presentToken(updated);
     },
   );
@@ -270,7 +270,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       const current = await requireToken(request.params.id);
       const revoked = await updateToken(database, current.id, { isActive: false }, options.now());
       options.invalidateToken(current.id);
-      if (!revoked) throw new ProxyError('token_not_found', 'token not found');
+      if (!revoked) throw new ProxyError('not_found', 'token not found');
       return presentToken(revoked);
     },
   );

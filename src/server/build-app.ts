@@ -133,10 +133,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return `http://${host}:${address.port}`;
     },
     async close() {
+      // Keep-alive connections go idle once their last response ends: close them as they do,
+      // and cut whatever is still open when the drain timeout is up.
+      const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
       const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
       try {
         await app.close();
       } finally {
+        clearInterval(sweep);
         clearTimeout(force);
       }
     },

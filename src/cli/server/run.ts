@@ -51,6 +51,8 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   }
   const config = buildConfig(resolved);
   const app = await buildApp(config);
+  // Listen for signals before announcing the address: a supervisor may signal right after.
+  const shutdownSignal = waitForShutdownSignal();
   let url: string;
   try {
     url = displayUrl(await app.listen());
@@ -63,7 +65,7 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${config.database.path})`);
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
-  const signal = await waitForShutdownSignal();
+  const signal = await shutdownSignal;
   writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);
   const forceOnSecondSignal = () => app.server.closeAllConnections();
   process.once('SIGINT', forceOnSecondSignal);

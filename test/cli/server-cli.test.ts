@@ -1,0 +1,75 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockOpenAi, streamChat, type MockOpenAi } from '../support/mock-openai.js';
+import { runCli, startCliServer } from '../support/cli.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+describe('llm-proxy server (built binary)', () => {
+  let mock: MockOpenAi;
+  beforeAll(async () => {
+    mock = await startMockOpenAi();
+  });
+  afterAll(() => mock.close());
+
+  it('starts with no .env and no MANAGEMENT_TOKEN: generates one, saves it with mode 0600, prints it once', async () => {
+    const temp = makeTempDir();
+    try {
+      const server = await startCliServer([], { cwd: temp.dir });
+      const envFile = join(temp.dir, '.env');
+      const token = /MANAGEMENT_TOKEN=([0-9a-f]{64})/.exec(readFileSync(envFile, 'utf8'))?.[1];
+      expect(token).toBeDefined();
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      expect(server.stderr().split(token ?? '').length - 1).toBe(1);
+      expect(statSync(join(temp.dir, 'data', 'llm-proxy.db')).isFile()).toBe(true);
+      const projects = await fetch(`${server.url}/manage/projects`, { headers: { authorization: `Bearer ${token}` } });
+      expect(projects.status).toBe(200);
+      expect(await server.stop()).toBe(0);
+
+      // The second start reads the token from .env and prints no secret.
+      const again = await startCliServer([], { cwd: temp.dir });
+      expect(again.stderr()).not.toContain(token);
+      expect(await again.stop('SIGINT')).toBe(0);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  it('exits 1 naming a bad setting and what it accepts', async () => {
+    const result = await runCli(['server', '--addr', 'nowhere'], { env: { MANAGEMENT_TOKEN: 'm' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('LISTEN_ADDR (from flag): got "nowhere"; accepted: host:port');
+    const badYaml = await runCli(['server', '--api-config', '/nonexistent.yaml'], { env: { MANAGEMENT_TOKEN: 'm' } });
+    expect(badYaml.code).toBe(1);
+    expect(badYaml.stderr).toContain('API_CONFIG_PATH: cannot read /nonexistent.yaml');
+  });
+
+  it('lets an in-flight stream finish on SIGTERM, then exits 0', async () => {
+    const temp = makeTempDir();
+    try {
+      writeFileSync(join(temp.dir, '.env'), `MANAGEMENT_TOKEN=mt\nOPENAI_API_URL=${mock.url}\n`);
+      const server = await startCliServer(['--db', join(temp.dir, 'db.sqlite')], { cwd: temp.dir });
+      const headers = { authorization: 'Bearer mt', 'content-type': 'application/json' };
+      const project = (await (await fetch(`${server.url}/manage/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'p', api_key: 'sk-k' }) })).json()) as { id: string };
+      const { token } = (await (await fetch(`${server.url}/manage/tokens`, { method: 'POST', headers, body: JSON.stringify({ project_id: project.id }) })).json()) as { token: string };
+
+      mock.route('/v1/chat/completions', (_req, res) => streamChat(res, ['one ', 'two ', 'three ', 'four ', 'five'], 200));
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"stream":true}',
+      });
+      const reader = response.body!.getReader();
+      await reader.read(); // the stream has started
+      const exitCode = server.stop('SIGTERM');
+      let text = '';
+      const decoder = new TextDecoder();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+      expect(text).toContain('data: [DONE]');
+      expect(await exitCode).toBe(0);
+      expect(server.stderr()).toContain('SIGTERM: finishing in-flight requests');
+    } finally {
+      temp.remove();
+    }
+  });
+});

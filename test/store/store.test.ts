@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  consumeLimitedRequest,
+  createUsageWriter,
+  deleteProject,
+  findCredential,
+  findTokenById,
+  insertProject,
+  insertToken,
+  isUniqueViolation,
+  listProjects,
+  listTokens,
+  openDatabase,
+  revokeProjectTokens,
+  updateProject,
+  type Database,
+} from '../../src/store/index.js';
+import { openTestDatabase } from '../support/test-database.js';
+
+describe('store (SQLite file)', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let database: Database;
+  const now = new Date('2026-05-01T12:00:00.000Z');
+
+  beforeEach(async () => {
+    db = await openTestDatabase();
+    database = db.database;
+  });
+  afterEach(() => db.dispose());
+
+  async function project(name = 'p') {
+    return insertProject(database, { name, storedApiKey: 'enc:v1:abc', now });
+  }
+  async function token(projectId: string, maxRequests: number | null = null, hash = `h-${Math.random()}`) {
+    return insertToken(database, { tokenHash: hash, hint: 'sk-AAAA…ZZZZ', projectId, expiresAt: new Date(now.getTime() + 3_600_000), maxRequests, now });
+  }
+
+  it('migrates once and reopens an existing file', async () => {
+    await project('kept');
+    await database.close();
+    database = await openDatabase({ driver: 'sqlite', path: db.path });
+    db = { ...db, database, dispose: db.dispose };
+    expect((await listProjects(database)).map((p) => p.name)).toEqual(['kept']);
+  });
+
+  it('round-trips projects and tokens with their types', async () => {
+    const p = await project();
+    const t = await token(p.id, 5, 'hash-1');
+    const credential = await findCredential(database, 'hash-1');
+    expect(credential?.project).toEqual(p);
+    expect(credential?.token).toEqual(t);
+    expect(t).toMatchObject({ isActive: true, requestCount: 0, maxRequests: 5, cacheHitCount: 0, lastUsedAt: null });
+    expect(t.expiresAt?.toISOString()).toBe('2026-05-01T13:00:00.000Z');
+  });
+
+  it('reports duplicate names as unique violations', async () => {
+    await project('same');
+    const error = await project('same').catch((caught: unknown) => caught);
+    expect(isUniqueViolation(error)).toBe(true);
+  });
+
+  it('counts a limited token exactly, refusing past the limit, when revoked or expired', async () => {
+    const p = await project();
+    const t = await token(p.id, 3);
+    const results = await Promise.all(Array.from({ length: 10 }, () => consumeLimitedRequest(database, t.id, now)));
+    expect(results.filter(Boolean)).toHaveLength(3);
+    expect((await findTokenById(database, t.id))?.requestCount).toBe(3);
+
+    const other = await token(p.id, 100);
+    expect(await consumeLimitedRequest(database, other.id, new Date(now.getTime() + 3_600_000))).toBe(false); // at expiry
+    await revokeProjectTokens(database, p.id, now);
+    expect(await consumeLimitedRequest(database, other.id, now)).toBe(false);
+  });
+
+  it('deactivates and reactivates projects with deactivated_at', async () => {
+    const p = await project();
+    const off = await updateProject(database, p.id, { isActive: false }, now);
+    expect(off?.deactivatedAt).toEqual(now);
+    const on = await updateProject(database, p.id, { isActive: true }, now);
+    expect([on?.isActive, on?.deactivatedAt]).toEqual([true, null]);
+  });
+
+  it('deletes a project with its tokens', async () => {
+    const p = await project();
+    await token(p.id);
+    await token(p.id);
+    expect(await deleteProject(database, p.id)).toEqual({ deleted: true, tokensDeleted: 2 });
+    expect(await listTokens(database, { now })).toEqual([]);
+    expect(await deleteProject(database, p.id)).toEqual({ deleted: false, tokensDeleted: 0 });
+  });
+
+  it('writes usage behind in one batch per flush, summing per token', async () => {
+    const p = await project();
+    const a = await token(p.id);
+    const b = await token(p.id);
+    const usage = createUsageWriter(database, { flushIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) usage.recordRequest(a.id, now.getTime() + i);
+    usage.recordRequest(b.id, now.getTime());
+    usage.recordCacheHit(b.id, now.getTime() + 50);
+    await usage.close();
+    expect(await findTokenById(database, a.id)).toMatchObject({ requestCount: 5, lastUsedAt: new Date(now.getTime() + 4) });
+    expect(await findTokenById(database, b.id)).toMatchObject({ requestCount: 1, cacheHitCount: 1, lastUsedAt: new Date(now.getTime() + 50) });
+  });
+
+  it('keeps counts that could not be written and writes them with the next batch', async () => {
+    const p = await project();
+    const a = await token(p.id);
+    const usage = createUsageWriter(database, { flushIntervalMs: 60_000 });
+    usage.recordRequest(a.id, now.getTime());
+    await database.db.schema.alterTable('tokens').renameTo('tokens_away').execute();
+    await expect(usage.flush()).rejects.toThrow();
+    await database.db.schema.alterTable('tokens_away').renameTo('tokens').execute();
+    usage.recordRequest(a.id, now.getTime());
+    await usage.close();
+    expect((await findTokenById(database, a.id))?.requestCount).toBe(2);
+  });
+});
