@@ -63,3 +63,12 @@ describe('api_providers.yaml', () => {
     expect(provider.allowedEndpoints).toContain('/v1/responses');
   });
 });
+
+describe('the shipped example', () => {
+  it('is valid and selects openai', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../config/api_providers.example.yaml', import.meta.url), 'utf8');
+    expect(parseProviderConfig(text).name).toBe('openai');
+    expect(parseProviderConfig(text, 'groq').baseUrl.href).toBe('https://api.groq.com/openai');
+  });
+});
