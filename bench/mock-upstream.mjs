@@ -1,0 +1,45 @@
+// A minimal OpenAI-compatible upstream for the overhead benchmark: as cheap as possible, so the
+// figures are about the proxies in front of it. Usage: node bench/mock-upstream.mjs <port>
+import { createServer } from 'node:http';
+
+const port = Number(process.argv[2] ?? 0);
+const completion = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I help you today?' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
+});
+const chunk = (i) =>
+  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`;
+const CHUNKS = 50;
+const CHUNK_INTERVAL_MS = 1;
+
+const server = createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (text) => (body += text));
+  req.on('end', () => {
+    if (!body.includes('"stream":true')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) });
+      res.end(completion);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let sent = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      if (sent === CHUNKS) {
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.write(chunk(sent++));
+      setTimeout(next, CHUNK_INTERVAL_MS);
+    };
+    next();
+  });
+});
+server.keepAliveTimeout = 30_000;
+server.listen(port, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+process.on('SIGTERM', () => process.exit(0));
