@@ -88,7 +88,13 @@ export async function runChat(options: ChatOptions, io: Io): Promise<void> {
   let sent = 0;
   let failed = 0;
   try {
-    for (let event = await input.next(); event.kind === 'line'; event = await input.next()) {
+    for (;;) {
+      const event = await input.next();
+      if (event.kind === 'end') {
+        // Ctrl-D / Ctrl-C leave the cursor after the prompt.
+        if (input.isTerminal) writeLine(io.stderr);
+        break;
+      }
       const line = event.text.trim();
       if (line === '') continue;
       if (QUIT_WORDS.has(line.toLowerCase())) break;

@@ -36,18 +36,17 @@ function quoted(error: APIError): string {
   return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text;
 }
 
-function describeStatus(error: APIError, status: number): TurnFailure {
+function reasonFor(error: APIError, status: number): string {
   const code = proxyCode(error);
   const known = code && REASONS[code];
+  if (known) return known;
   const tag = `HTTP ${status}${error.code ? `, ${error.code}` : ''}`;
-  let message: string;
-  if (known) message = known;
-  else if (status === 401) {
-    message = `the upstream API rejected the project's API key (${tag}): ${quoted(error)}: its owner must replace it (llm-proxy manage project update <project-id> --openai-key …)`;
-  } else if (status >= 500) message = `the ${code ? 'proxy' : 'upstream API'} failed (${tag}): ${quoted(error)}`;
-  else message = `the request was refused (${tag}): ${quoted(error)}`;
-  // Every 401 is an authentication failure the next message would hit again.
-  return status === 401 ? { message, fatalExitCode: EXIT.auth } : { message };
+  if (code) return `${status >= 500 ? 'the proxy could not get a reply' : 'the proxy refused the message'} (${tag}): ${quoted(error)}`;
+  // None of the proxy's codes: the upstream API answered this, through the proxy.
+  if (status === 401) {
+    return `the upstream API rejected the project's API key (${tag}): ${quoted(error)}: its owner must replace it (llm-proxy manage project update <project-id> --openai-key …)`;
+  }
+  return `${status >= 500 ? 'the upstream API failed' : 'the upstream API refused the message'} (${tag}): ${quoted(error)}`;
 }
 
 /** The socket-level reason under the client's generic "Connection error.". */
@@ -70,7 +69,11 @@ export function describeTurnError(error: unknown, proxyUrl: string): TurnFailure
       fatalExitCode: EXIT.network,
     };
   }
-  if (error instanceof APIError && error.status !== undefined) return describeStatus(error, error.status);
+  if (error instanceof APIError && error.status !== undefined) {
+    const message = reasonFor(error, error.status);
+    // Every 401 is an authentication failure the next message would hit again.
+    return error.status === 401 ? { message, fatalExitCode: EXIT.auth } : { message };
+  }
   // A reply cut off mid-stream, an error event inside the stream, a reply with no choices.
   const reason = error instanceof Error ? error.message : String(error);
   return { message: `the reply failed (${reason.replace(/\s+/g, ' ')})` };

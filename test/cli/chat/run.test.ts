@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChatOptions } from '../../../src/cli/chat/index.js';
 import { runChat } from '../../../src/cli/chat/run.js';
 import { reportError, type ReportedError } from '../../../src/cli/report-error.js';
 import { pipedIo, terminalIo, type CapturedIo, type TextSink } from '../../support/capture-io.js';
 import { streamChat } from '../../support/mock-openai.js';
-import { startHarness, type Harness } from '../../support/proxy-harness.js';
+import type { Harness } from '../../support/proxy-harness.js';
+import { useSharedHarness } from '../../support/shared-harness.js';
 
 interface ChatRun {
   readonly stdout: string;
@@ -58,21 +59,17 @@ async function closedPortUrl(): Promise<string> {
 }
 
 describe('llm-proxy openai chat through the real proxy', () => {
+  const shared = useSharedHarness();
   let harness: Harness;
-  let token: string;
   let mark: number;
 
-  beforeAll(async () => {
-    harness = await startHarness();
-    ({ token } = await harness.issueToken());
-  });
-  afterAll(() => harness.close());
   beforeEach(() => {
+    harness = shared.harness;
     mark = harness.mock.received.length;
   });
 
   const chat = (lines: readonly string[], options: Partial<ChatOptions> = {}) =>
-    runWith(pipedIo(lines), { token, baseUrl: harness.url, ...options });
+    runWith(pipedIo(lines), { token: shared.token, baseUrl: harness.url, ...options });
 
   it('sends each piped line with the whole history and prints only the replies', async () => {
     const run = await chat(['hello', 'what did I say?']);
@@ -192,14 +189,13 @@ describe('llm-proxy openai chat through the real proxy', () => {
 });
 
 describe('llm-proxy openai chat with a scripted upstream', () => {
+  const shared = useSharedHarness();
   let harness: Harness;
   let token: string;
 
-  beforeAll(async () => {
-    harness = await startHarness();
-    ({ token } = await harness.issueToken());
+  beforeEach(() => {
+    ({ harness, token } = shared);
   });
-  afterAll(() => harness.close());
 
   it('writes each chunk as it arrives', async () => {
     const captured = pipedIo(['count']);
