@@ -79,8 +79,17 @@ function writeBanner(io: Io, options: ChatOptions, apiBaseUrl: string): void {
 export async function runChat(options: ChatOptions, io: Io): Promise<void> {
   const token = chatToken(options.token);
   const { proxyUrl, apiBaseUrl } = chatEndpoint(options.baseUrl);
-  // organization/project null: nothing is taken from OPENAI_* variables of the environment.
-  const client = new OpenAI({ apiKey: token, baseURL: apiBaseUrl, maxRetries: 0, organization: null, project: null });
+  // Explicit values, so OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY and OPENAI_LOG of the
+  // environment are not used: the proxy gets the withering token and nothing else.
+  const client = new OpenAI({
+    apiKey: token,
+    baseURL: apiBaseUrl,
+    maxRetries: 0,
+    organization: null,
+    project: null,
+    adminAPIKey: null,
+    logLevel: 'warn',
+  });
   const input = createChatInput(io, '> ');
   const session: Session = { options, io, client, proxyUrl, input, conversation: createConversation(options.system) };
   if (input.isTerminal) writeBanner(io, options, apiBaseUrl);
