@@ -4,6 +4,7 @@ import { isProxyError } from '../errors.js';
 import { ManageApiError, ManageUnreachableError } from '../manage/index.js';
 import { ProviderConfigError } from '../proxy/index.js';
 import { MigrationError } from '../store/index.js';
+import { ChatSessionError } from './chat/chat-session-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { UsageError } from './io.js';
 
@@ -35,6 +36,7 @@ export function reportError(error: unknown): ReportedError {
     }
     return { exitCode: EXIT.general, message: `Error: ${error.message} (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` };
   }
+  if (error instanceof ChatSessionError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (isProxyError(error)) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (error instanceof ConfigError || error instanceof ProviderConfigError || error instanceof MigrationError || error instanceof UsageError) {
     return { exitCode: EXIT.general, message: `Error: ${error.message}` };
