@@ -27,7 +27,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 
 /** Names listed in a Connection header (they are hop-by-hop too). */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined || value === '' || value === 'keep-alive' || value === 'close') return undefined;
   const names = new Set<string>();
   for (const name of value.split(',')) {
     const trimmed = name.trim().toLowerCase();

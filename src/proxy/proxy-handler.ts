@@ -74,6 +74,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       inFlight -= 1;
       const aborted = !res.writableFinished;
       if (aborted && upstreamRequest !== undefined && !upstreamRequest.destroyed) upstreamRequest.destroy();
+      if (!events.hasSubscribers) return;
       events.publish({
         request_id: requestId,
         method,
@@ -213,8 +214,9 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         if (origin !== undefined) appendCorsHeaders(out, origin);
         res.writeHead(upstreamResponse.statusCode ?? 502, out);
         // An upstream that dies mid-body must not leave the client waiting for the rest.
-        upstreamResponse.once('error', () => res.destroy());
-        upstreamResponse.once('aborted', () => res.destroy());
+        upstreamResponse.once('close', () => {
+          if (!upstreamResponse.complete) res.destroy();
+        });
         upstreamResponse.pipe(res);
       });
       outgoing.once('error', fail);

@@ -15,15 +15,35 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  readonly cwd?: string;
+  /** Added to the clean environment (PATH and HOME only). */
+  readonly env?: Record<string, string>;
+  /** Written to stdin, which is then closed. */
+  readonly input?: string;
+  /** Called with everything on stdout so far, each time more arrives. */
+  readonly onStdout?: (stdout: string, child: ChildProcess) => void;
+  /** The child is killed when it outlives this. Default 15 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Runs `node dist/cli/bin.js …args` with piped stdio and collects its output and exit code. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      options.onStdout?.(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { streamChat } from '../../support/mock-openai.js';
 import type { Harness } from '../../support/proxy-harness.js';
 import { useSharedHarness } from '../../support/shared-harness.js';
-import { spawnCli } from '../../support/spawn-cli.js';
+import { runCli } from '../../support/cli.js';
 import { makeTempDir } from '../../support/temp-dir.js';
 
 describe('llm-proxy openai chat, the built binary with piped stdin', () => {
@@ -18,7 +18,7 @@ describe('llm-proxy openai chat, the built binary with piped stdin', () => {
 
   // The child sees only these variables and runs in an empty directory (no .env).
   const chat = (args: string[], options: { input: string; env?: Record<string, string> }) =>
-    spawnCli(['openai', 'chat', '--base-url', harness.url, ...args], { cwd: temp.dir, env: options.env ?? {}, input: options.input });
+    runCli(['openai', 'chat', '--base-url', harness.url, ...args], { cwd: temp.dir, env: options.env, input: options.input });
 
   it('prints only the replies on stdout and exits 0, the token from PROXY_TOKEN', async () => {
     const result = await chat([], { input: 'hello\nwhat did I say?\n', env: { PROXY_TOKEN: token } });
@@ -54,7 +54,7 @@ describe('llm-proxy openai chat, the built binary with piped stdin', () => {
       else await streamChat(res, [`re: ${last}`]);
     });
     let hasSignalled = false;
-    const result = await spawnCli(['openai', 'chat', '--base-url', harness.url, '--token', token], {
+    const result = await runCli(['openai', 'chat', '--base-url', harness.url, '--token', token], {
       cwd: temp.dir,
       input: 'slow\nfast\n',
       onStdout(stdout, child) {
