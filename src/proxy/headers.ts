@@ -23,6 +23,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'cf-connecting-ip',
   'cf-ipcountry',
   'x-original-forwarded-for',
+  // The proxy has answered Expect: 100-continue to the client itself.
+  'expect',
 ]);
 
 /** Names listed in a Connection header (they are hop-by-hop too). */
@@ -60,10 +62,11 @@ export function buildUpstreamHeaders(
 }
 
 /**
- * Upstream response headers for the client, as a flat list: hop-by-hop removed, and the upstream's
- * own X-Request-ID kept as X-Upstream-Request-ID (ours takes its place).
+ * Upstream response headers for the client, appended to `out` as a flat list: hop-by-hop removed,
+ * the upstream's own X-Request-ID kept as X-Upstream-Request-ID (ours takes its place), and its
+ * CORS headers dropped when the proxy answers CORS itself (a browser refuses duplicates).
  */
-export function copyResponseHeaders(rawHeaders: readonly string[], out: string[]): string[] {
+export function copyResponseHeaders(rawHeaders: readonly string[], out: string[], dropCors: boolean): string[] {
   let extraHopByHop: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
@@ -74,6 +77,7 @@ export function copyResponseHeaders(rawHeaders: readonly string[], out: string[]
     const name = rawHeaders[i] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || extraHopByHop?.has(lower)) continue;
+    if (dropCors && lower.startsWith('access-control-')) continue;
     if (lower === 'x-request-id') out.push('X-Upstream-Request-ID', rawHeaders[i + 1] as string);
     else out.push(name, rawHeaders[i + 1] as string);
   }

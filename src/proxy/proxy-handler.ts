@@ -145,7 +145,9 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       return;
     }
 
-    auth.admit(headers.authorization).then(forward, fail);
+    const cached = auth.admitCached(headers.authorization);
+    if (cached !== undefined) forward(cached);
+    else auth.admit(headers.authorization).then(forward, fail);
 
     function forward(admitted: Admission): void {
       admission = admitted;
@@ -208,7 +210,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
           String(startNs),
           'X-UPSTREAM-REQUEST-STOP',
           String(unixNanos()),
-        ]);
+        ], origin !== undefined);
         const clientStart = headers['x-request-start'];
         if (typeof clientStart === 'string' && X_REQUEST_START.test(clientStart)) out.push('X-REQUEST-START', clientStart);
         if (origin !== undefined) appendCorsHeaders(out, origin);

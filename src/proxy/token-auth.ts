@@ -17,6 +17,11 @@ export interface Admission {
  * max_requests, which are counted exactly by one conditional UPDATE per request.
  */
 export interface TokenAuthenticator {
+  /**
+   * The synchronous fast path of the steady state: the admission of a cached, valid, unlimited
+   * token (its use recorded), or undefined when `admit` must decide.
+   */
+  admitCached(authorizationHeader: string | undefined): Admission | undefined;
   /** Resolves with the admission or rejects with a ProxyError carrying the refusal code. */
   admit(authorizationHeader: string | undefined): Promise<Admission>;
   invalidateToken(tokenId: string): void;
@@ -133,6 +138,16 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   }
 
   return {
+    admitCached(header) {
+      const token = extractBearerToken(header);
+      if (token === undefined) return undefined;
+      const credential = cache.get(token);
+      const nowMs = now();
+      if (credential === undefined || credential.cachedUntilMs <= nowMs || credential.maxRequests !== null) return undefined;
+      if (refusal(credential, nowMs) !== undefined) return undefined;
+      usage.recordRequest(credential.tokenId, nowMs);
+      return credential;
+    },
     async admit(header) {
       const token = extractBearerToken(header);
       if (token === undefined) throw new ProxyError('invalid_token');

@@ -48,6 +48,26 @@ describe('token authenticator (real SQLite)', () => {
     expect(admission).toMatchObject({ tokenId: token.id, projectId: project.id, upstreamAuthorization: 'Bearer sk-upstream-secret-key' });
   });
 
+  it('admits from the cache synchronously only what admit would admit without the database', async () => {
+    const { plaintext, token } = await mint();
+    const header = `Bearer ${plaintext}`;
+    expect(auth.admitCached(header)).toBeUndefined(); // not cached yet
+    await auth.admit(header);
+    expect(auth.admitCached(header)?.tokenId).toBe(token.id);
+    auth.invalidateToken(token.id);
+    expect(auth.admitCached(header)).toBeUndefined();
+    await auth.admit(header);
+    nowMs += HOUR; // expired: left to admit, which refuses
+    expect(auth.admitCached(header)).toBeUndefined();
+
+    const limited = await mint(5);
+    await auth.admit(`Bearer ${limited.plaintext}`);
+    expect(auth.admitCached(`Bearer ${limited.plaintext}`)).toBeUndefined(); // counted in the database
+    expect(auth.admitCached('Bearer nonsense')).toBeUndefined();
+    await usage.flush();
+    expect((await findTokenById(db.database, token.id))?.requestCount).toBe(3);
+  });
+
   it('refuses an expired token exactly at its expiry, even from the cache', async () => {
     const { plaintext } = await mint(null, 1);
     await auth.admit(`Bearer ${plaintext}`);
