@@ -1,0 +1,52 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TestServer {
+  readonly url: string;
+  /** Requests received so far (counted when the request body has been read). */
+  readonly received: IncomingMessage[];
+  /** Most requests being handled at the same time. */
+  readonly maxConcurrent: number;
+  close(): Promise<void>;
+}
+
+/** A node:http server on 127.0.0.1:0 that reads each request body, then calls `handler`. */
+export async function startTestServer(handler: (req: IncomingMessage, res: ServerResponse, index: number) => void): Promise<TestServer> {
+  const received: IncomingMessage[] = [];
+  let active = 0;
+  let maxConcurrent = 0;
+  const server = createServer((req, res) => {
+    active++;
+    maxConcurrent = Math.max(maxConcurrent, active);
+    res.once('close', () => active--);
+    req.resume();
+    req.once('end', () => {
+      received.push(req);
+      handler(req, res, received.length - 1);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
