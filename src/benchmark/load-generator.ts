@@ -134,10 +134,9 @@ class LoadRun implements ExchangeOwner {
 
   #stop(): void {
     this.#isStopped = true;
-    for (const exchange of this.#inFlight) {
-      exchange.isCanceled = true;
-      exchange.controller?.abort(new Error('benchmark stopped'));
-    }
+    for (const exchange of this.#inFlight) exchange.isCanceled = true;
+    // Fails every request, including those still waiting for their connection to open.
+    void this.#pool.destroy(new Error('benchmark stopped'));
     setImmediate(this.#dispatchNext); // ends the run if nothing was in flight
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad, type LoadOptions } from '../../src/benchmark/index.js';
+import { runLoad, type LoadOptions, type LoadProgress } from '../../src/benchmark/index.js';
 import { startTestServer, unusedPort, type TestServer } from '../support/http-server.js';
 
 let server: TestServer | undefined;
@@ -178,12 +178,14 @@ describe('runLoad', () => {
     expect(result.elapsedMs).toBeLessThan(1000);
   });
 
-  it('reports progress while it runs', async () => {
+  it('reports progress while it runs, with at most `concurrency` requests in flight', async () => {
     server = await startTestServer((_req, res) => setTimeout(() => res.end(), 30));
-    const seen: number[] = [];
-    await runLoad(options(server.url, { requests: 10, onProgress: (progress) => seen.push(progress.completed) }));
+    const seen: LoadProgress[] = [];
+    await runLoad(options(server.url, { requests: 20, concurrency: 2, onProgress: (progress) => seen.push(progress) }));
     expect(seen.length).toBeGreaterThan(1);
-    expect(seen).toEqual([...seen].sort((a, b) => a - b));
-    expect(seen.at(-1)).toBeLessThanOrEqual(10);
+    const completed = seen.map((progress) => progress.completed);
+    expect(completed).toEqual([...completed].sort((a, b) => a - b));
+    expect(completed.at(-1)).toBeLessThanOrEqual(20);
+    expect(seen.map((progress) => progress.sent - progress.completed)).toEqual(seen.map(() => 2));
   });
 });
