@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBenchmarkCommand } from './benchmark/index.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { registerManageCommand } from './manage/index.js';
@@ -30,6 +31,7 @@ Getting started:
   registerServerCommand(program, io);
   registerSetupCommand(program, io);
   registerManageCommand(program, io);
+  registerBenchmarkCommand(program, io);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDurationMs } from '../config/index.js';
 
 export function positiveNumber(text: string): number {
   const value = Number(text);
@@ -15,5 +16,12 @@ export function positiveInteger(text: string): number {
 export function nonNegativeInteger(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return value;
+}
+
+/** `30s`, `2m`, `1m30s`, `500ms`, or a bare number of seconds; returns milliseconds. */
+export function positiveDurationMs(text: string): number {
+  const value = parseDurationMs(text);
+  if (value === undefined || value <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 2m, 1m30s or 500ms.');
   return value;
 }

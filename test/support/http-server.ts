@@ -1,5 +1,28 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as HttpServer, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+
+export interface Listening {
+  readonly url: string;
+  readonly port: number;
+  /** Drops open connections, then stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts `server` on 127.0.0.1 on a free port (HTTP servers get a short keep-alive, for quick closes). */
+export async function listenOnLoopback(server: Server): Promise<Listening> {
+  if (server instanceof HttpServer) server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        if (server instanceof HttpServer) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 export interface TestServer {
   readonly url: string;
@@ -25,28 +48,20 @@ export async function startTestServer(handler: (req: IncomingMessage, res: Serve
       handler(req, res, received.length - 1);
     });
   });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     received,
     get maxConcurrent() {
       return maxConcurrent;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
 /** A port nothing listens on (bound, then released). */
 export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const { port, close } = await listenOnLoopback(createServer());
+  await close();
   return port;
 }
