@@ -51,16 +51,16 @@ export function registerBenchmarkCommand(program: Command, io: Io): void {
     .addHelpText(
       'after',
       `
-Every request carries X-REQUEST-START (Unix ns). Through llm-proxy, the X-UPSTREAM-REQUEST-START/STOP
-response headers split each latency into upstream time (the proxy's wait for the upstream's response
-headers) and proxy overhead (total latency minus upstream time; for streams, the time the proxy added
-before the first byte). Latency figures count successful (2xx) responses only. Ctrl+C stops early and
-prints what was measured.
+Every request carries X-REQUEST-START (Unix ns). Through llm-proxy, the X-UPSTREAM-REQUEST-START
+and -STOP response headers split each latency into upstream time (the proxy's wait for the
+upstream's response headers) and proxy overhead (total latency minus upstream time; for streams,
+what the proxy added before the first byte). Latency figures count successful (2xx) responses.
+Ctrl+C stops early and prints what was measured.
 
 Exit codes:
   0  the benchmark ran (failed requests are counted in the report, not in the exit code)
   1  invalid flags (bad --json body, unknown --method, --requests with --duration, no token, ...)
-  2  the target could not be reached (checked before the first request), or every request failed to connect
+  2  the target could not be reached (checked before the first request), or no request connected
   3  every request was answered 401 Unauthorized (wrong, expired or revoked token)
 
 Examples:

@@ -260,6 +260,23 @@ describe('llm-proxy benchmark against other targets', () => {
     }
   });
 
+  it('stops at Ctrl+C and reports what was measured', async () => {
+    const server = await startTestServer((_req, res) => setTimeout(() => res.end('{}'), 5000));
+    try {
+      const { io, stdout } = captureIo();
+      const listeners = process.listenerCount('SIGINT');
+      // Both requests in flight are still waiting for their answer when SIGINT arrives.
+      const running = runBenchmark(flags(server.url, 'sk-x', { requests: 10, concurrency: 2 }), io);
+      setTimeout(() => process.emit('SIGINT'), 150);
+      await running;
+      expect(stdout()).toContain('Requests:    2 sent, 0 succeeded, 0 failed, 2 canceled');
+      expect(stdout()).toContain('Interrupted: 2 request(s) in flight were canceled and are not counted.');
+      expect(process.listenerCount('SIGINT')).toBe(listeners);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('exits 2 after the report when every request fails to connect', async () => {
     // Accepts connections (so the connectivity check passes) but resets each one on its first request.
     const server = await listenOnLoopback(createNetServer((socket) => socket.once('data', () => socket.resetAndDestroy())));
