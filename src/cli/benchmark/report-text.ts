@@ -8,7 +8,7 @@ const ERROR_MEANINGS: Record<ErrorKind, string> = {
   incomplete: 'connection broke during the response',
 };
 
-export function formatMs(value: number): string {
+function formatMs(value: number): string {
   return value.toFixed(3);
 }
 
