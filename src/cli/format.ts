@@ -1,10 +1,15 @@
 /** Human output helpers: aligned tables, key/value blocks, times. */
 
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Columns separated by two spaces; the columns listed in `rightAligned` (numbers) are padded on the left. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const pad = (cell: string, column: number, isLast: boolean) => {
+    if (rightAligned.includes(column)) return cell.padStart(widths[column] ?? 0);
+    return isLast ? cell : cell.padEnd(widths[column] ?? 0);
+  };
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) => pad(cell, column, column === cells.length - 1))
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBenchmarkCommand } from './benchmark/index.js';
 import { registerOpenAiCommand } from './chat/index.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
@@ -32,6 +33,7 @@ Getting started:
   registerSetupCommand(program, io);
   registerManageCommand(program, io);
   registerOpenAiCommand(program, io);
+  registerBenchmarkCommand(program, io);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDurationMs } from '../config/index.js';
 
 export function positiveNumber(text: string): number {
   const value = Number(text);
@@ -27,4 +28,11 @@ export function numberBetween(min: number, max: number): (text: string) => numbe
     }
     return value;
   };
+}
+
+/** `30s`, `2m`, `1m30s`, `500ms`, or a bare number of seconds; returns milliseconds. */
+export function positiveDurationMs(text: string): number {
+  const value = parseDurationMs(text);
+  if (value === undefined || value <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 2m, 1m30s or 500ms.');
+  return value;
 }

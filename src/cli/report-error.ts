@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { TargetUnreachableError, TokenRejectedError } from '../benchmark/index.js';
 import { ConfigError } from '../config/index.js';
 import { isProxyError } from '../errors.js';
 import { ManageApiError, ManageUnreachableError } from '../manage/index.js';
@@ -37,6 +38,8 @@ export function reportError(error: unknown): ReportedError {
     return { exitCode: EXIT.general, message: `Error: ${error.message} (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` };
   }
   if (error instanceof ChatSessionError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
+  if (error instanceof TargetUnreachableError) return { exitCode: EXIT.network, message: `Error: ${error.message}` };
+  if (error instanceof TokenRejectedError) return { exitCode: EXIT.auth, message: `Error: ${error.message}` };
   if (isProxyError(error)) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (error instanceof ConfigError || error instanceof ProviderConfigError || error instanceof MigrationError || error instanceof UsageError) {
     return { exitCode: EXIT.general, message: `Error: ${error.message}` };

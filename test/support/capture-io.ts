@@ -38,3 +38,10 @@ export function terminalIo(): CapturedIo & { readonly keyboard: PassThrough } {
   const stderr = textSink(true);
   return { io: { stdin: keyboard, stdout, stderr }, stdout, stderr, keyboard };
 }
+
+/** Output kept in memory and read back as strings; stdin empty; stderr is a TTY only if asked. */
+export function captureIo(options: { stderrIsTty?: boolean } = {}): { io: Io; stdout(): string; stderr(): string } {
+  const stdout = textSink(false);
+  const stderr = textSink(options.stderrIsTty ?? false);
+  return { io: { stdin: new PassThrough(), stdout, stderr }, stdout: () => stdout.text(), stderr: () => stderr.text() };
+}
