@@ -20,3 +20,4 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 30_000;
 server.listen(port, '127.0.0.1', () => process.send?.({ port: server.address().port }));
 process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));

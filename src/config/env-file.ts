@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'dotenv';
 
@@ -31,5 +31,6 @@ export function updateEnvFile(path: string, values: Record<string, string>, head
   for (const [key, value] of remaining) updated.push(`${key}=${formatValue(value)}`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, updated.join('\n') + '\n', { mode: 0o600 });
-  chmodSync(path, 0o600);
+  // An existing file keeps its mode on write: tighten it (but never touch a device such as /dev/null).
+  if (statSync(path).isFile()) chmodSync(path, 0o600);
 }

@@ -39,47 +39,38 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
 }
 
 /**
- * The headers sent upstream, as a flat [name, value, …] list built from the client's raw headers:
- * hop-by-hop and client-identity headers removed, Host and Authorization set by the proxy.
- * A chunked request body stays chunked.
+ * The headers sent upstream, as a flat [name, value, …] list built from node's parsed request
+ * headers (names already lower-case): hop-by-hop and client-identity headers removed, Host and
+ * Authorization set by the proxy. A chunked request body stays chunked.
  */
-export function buildUpstreamHeaders(
-  rawHeaders: readonly string[],
-  headers: IncomingHttpHeaders,
-  host: string,
-  authorization: string,
-): string[] {
+export function buildUpstreamHeaders(headers: IncomingHttpHeaders, host: string, authorization: string): string[] {
   const extraHopByHop = connectionTokens(headers.connection);
-  const out: string[] = ['Host', host, 'Authorization', authorization];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || DROPPED_REQUEST_HEADERS.has(lower) || extraHopByHop?.has(lower)) continue;
-    out.push(name, rawHeaders[i + 1] as string);
+  const out: string[] = ['host', host, 'authorization', authorization];
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || DROPPED_REQUEST_HEADERS.has(name) || extraHopByHop?.has(name)) continue;
+    const value = headers[name];
+    if (typeof value === 'string') out.push(name, value);
+    else if (value !== undefined) for (const item of value) out.push(name, item);
   }
-  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') out.push('Transfer-Encoding', 'chunked');
+  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') out.push('transfer-encoding', 'chunked');
   return out;
 }
 
 /**
  * Upstream response headers for the client, appended to `out` as a flat list: hop-by-hop removed,
  * the upstream's own X-Request-ID kept as X-Upstream-Request-ID (ours takes its place), and its
- * CORS headers dropped when the proxy answers CORS itself (a browser refuses duplicates).
+ * CORS headers dropped when the proxy answers CORS itself (a browser refuses duplicates). Reads
+ * node's parsed headers object, which node's agent builds for every response anyway.
  */
-export function copyResponseHeaders(rawHeaders: readonly string[], out: string[], dropCors: boolean): string[] {
-  let extraHopByHop: Set<string> | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
-      extraHopByHop = connectionTokens(rawHeaders[i + 1]);
-    }
-  }
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || extraHopByHop?.has(lower)) continue;
-    if (dropCors && lower.startsWith('access-control-')) continue;
-    if (lower === 'x-request-id') out.push('X-Upstream-Request-ID', rawHeaders[i + 1] as string);
-    else out.push(name, rawHeaders[i + 1] as string);
+export function copyResponseHeaders(headers: IncomingHttpHeaders, out: string[], dropCors: boolean): string[] {
+  const extraHopByHop = connectionTokens(headers.connection);
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || extraHopByHop?.has(name)) continue;
+    if (dropCors && name.startsWith('access-control-')) continue;
+    const value = headers[name];
+    const outName = name === 'x-request-id' ? 'x-upstream-request-id' : name;
+    if (typeof value === 'string') out.push(outName, value);
+    else if (value !== undefined) for (const item of value) out.push(outName, item);
   }
   return out;
 }

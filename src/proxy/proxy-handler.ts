@@ -70,7 +70,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     let errorCode: ErrorCode | null = null;
 
     inFlight += 1;
-    res.once('close', () => {
+    res.on('close', () => {
       inFlight -= 1;
       const aborted = !res.writableFinished;
       if (aborted && upstreamRequest !== undefined && !upstreamRequest.destroyed) upstreamRequest.destroy();
@@ -152,7 +152,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     function forward(admitted: Admission): void {
       admission = admitted;
       if (res.destroyed) return; // the client left while its token was checked
-      const upstreamHeaders = buildUpstreamHeaders(req.rawHeaders, headers, upstream.hostHeader, admitted.upstreamAuthorization);
+      const upstreamHeaders = buildUpstreamHeaders(headers, upstream.hostHeader, admitted.upstreamAuthorization);
       if (!whitelist.isEmpty && method === 'POST' && isJson(req)) {
         readBody().then((body) => {
           if (body === undefined) return;
@@ -201,9 +201,9 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       const outgoing = upstream.request(method, url, upstreamHeaders);
       upstreamRequest = outgoing;
 
-      outgoing.once('response', (upstreamResponse) => {
+      outgoing.on('response', (upstreamResponse) => {
         upstreamMs = performance.now() - sentPerf;
-        const out = copyResponseHeaders(upstreamResponse.rawHeaders, [
+        const out = copyResponseHeaders(upstreamResponse.headers, [
           'X-Request-ID',
           requestId,
           'X-UPSTREAM-REQUEST-START',
@@ -216,18 +216,17 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         if (origin !== undefined) appendCorsHeaders(out, origin);
         res.writeHead(upstreamResponse.statusCode ?? 502, out);
         // An upstream that dies mid-body must not leave the client waiting for the rest.
-        upstreamResponse.once('close', () => {
+        upstreamResponse.on('close', () => {
           if (!upstreamResponse.complete) res.destroy();
         });
         upstreamResponse.pipe(res);
       });
-      outgoing.once('error', fail);
+      outgoing.on('error', fail);
 
       if (bufferedBody !== undefined) {
         outgoing.end(bufferedBody);
       } else if (hasBody(req)) {
         if (headers['content-length'] === undefined) limitStreamedBody(outgoing);
-        req.once('error', () => outgoing.destroy());
         req.pipe(outgoing);
       } else {
         outgoing.end();

@@ -71,12 +71,13 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   const { database, cipher, usage, cacheTtlMs } = options;
   const maxCachedTokens = options.maxCachedTokens ?? 10_000;
   const now = options.now ?? Date.now;
+  // Keyed by the whole Authorization header: the steady state needs no parsing of it at all.
   const cache = new Map<string, CachedCredential>();
   const loading = new Map<string, Promise<CachedCredential | null>>();
   // Bumped by every invalidation, so a lookup that started before one is not cached after it.
   let generation = 0;
 
-  async function fetchCredential(token: string, nowMs: number): Promise<CachedCredential | null> {
+  async function fetchCredential(header: string, token: string, nowMs: number): Promise<CachedCredential | null> {
     const startedGeneration = generation;
     let found;
     try {
@@ -105,21 +106,21 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     };
     if (generation === startedGeneration) {
       if (cache.size >= maxCachedTokens) cache.delete(cache.keys().next().value as string);
-      cache.set(token, credential);
+      cache.set(header, credential);
     }
     return credential;
   }
 
-  function load(token: string, nowMs: number): Promise<CachedCredential | null> {
-    let pending = loading.get(token);
+  function load(header: string, token: string, nowMs: number): Promise<CachedCredential | null> {
+    let pending = loading.get(header);
     if (pending === undefined) {
-      pending = fetchCredential(token, nowMs).finally(() => loading.delete(token));
-      loading.set(token, pending);
+      pending = fetchCredential(header, token, nowMs).finally(() => loading.delete(header));
+      loading.set(header, pending);
     }
     return pending;
   }
 
-  async function admitLimited(token: string, credential: CachedCredential, nowMs: number): Promise<Admission> {
+  async function admitLimited(header: string, token: string, credential: CachedCredential, nowMs: number): Promise<Admission> {
     let admitted: boolean;
     try {
       admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
@@ -128,36 +129,36 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     }
     if (admitted) return credential;
     // Refused by the database: re-read to tell revoked/expired/deleted apart from exhausted.
-    cache.delete(token);
-    throw refusal(await load(token, nowMs), nowMs) ?? new ProxyError('rate_limit_exceeded');
+    cache.delete(header);
+    throw refusal(await load(header, token, nowMs), nowMs) ?? new ProxyError('rate_limit_exceeded');
   }
 
   function forget(matches: (credential: CachedCredential) => boolean): void {
     generation += 1;
-    for (const [token, credential] of cache) if (matches(credential)) cache.delete(token);
+    for (const [header, credential] of cache) if (matches(credential)) cache.delete(header);
   }
 
   return {
     admitCached(header) {
-      const token = extractBearerToken(header);
-      if (token === undefined) return undefined;
-      const credential = cache.get(token);
+      if (header === undefined) return undefined;
+      const credential = cache.get(header);
+      if (credential === undefined) return undefined;
       const nowMs = now();
-      if (credential === undefined || credential.cachedUntilMs <= nowMs || credential.maxRequests !== null) return undefined;
+      if (credential.cachedUntilMs <= nowMs || credential.maxRequests !== null) return undefined;
       if (refusal(credential, nowMs) !== undefined) return undefined;
       usage.recordRequest(credential.tokenId, nowMs);
       return credential;
     },
     async admit(header) {
       const token = extractBearerToken(header);
-      if (token === undefined) throw new ProxyError('invalid_token');
+      if (header === undefined || token === undefined) throw new ProxyError('invalid_token');
       const nowMs = now();
-      let credential: CachedCredential | null | undefined = cache.get(token);
-      if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(token, nowMs);
+      let credential: CachedCredential | null | undefined = cache.get(header);
+      if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(header, token, nowMs);
       const refused = refusal(credential, nowMs);
       if (refused !== undefined) throw refused;
       const admitted = credential as CachedCredential;
-      if (admitted.maxRequests !== null) return admitLimited(token, admitted, nowMs);
+      if (admitted.maxRequests !== null) return admitLimited(header, token, admitted, nowMs);
       usage.recordRequest(admitted.tokenId, nowMs);
       return admitted;
     },

@@ -22,37 +22,66 @@ export function upstreamErrorCode(error: unknown): ErrorCode {
   return error instanceof UpstreamTimeoutError ? 'timeout' : 'upstream_unreachable';
 }
 
+import type { Socket } from 'node:net';
+
+/** Bytes a socket had moved (both ways) at a sweep, and since when that number has not changed. */
+interface SocketProgress {
+  bytes: number;
+  since: number;
+}
+
+/**
+ * Timeouts without per-request timers or bookkeeping (re-arming a socket timer on every request
+ * costs more than all the rest of the proxy's own work): every `sweepMs`, a socket that carries a
+ * request and has moved no byte either way for `timeoutMs` is destroyed with an
+ * UpstreamTimeoutError (its request fails with it); a pooled socket idle for `idleMs` is closed.
+ */
+function startSweeper(agent: HttpAgent, timeoutMs: number, idleMs: number): () => void {
+  let progress = new Map<Socket, SocketProgress>();
+  const sweepMs = Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4)));
+
+  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[], limitMs: number, onExpired: (socket: Socket) => void) {
+    for (const socket of sockets) {
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      const seen = progress.get(socket);
+      const since = seen !== undefined && seen.bytes === bytes ? seen.since : now;
+      if (now - since >= limitMs) onExpired(socket);
+      else next.set(socket, seen !== undefined && seen.bytes === bytes ? seen : { bytes, since });
+    }
+  }
+
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const next = new Map<Socket, SocketProgress>();
+    for (const sockets of Object.values(agent.sockets)) {
+      check(now, next, sockets ?? [], timeoutMs, (socket) => socket.destroy(new UpstreamTimeoutError(`upstream sent nothing for ${timeoutMs} ms`)));
+    }
+    for (const sockets of Object.values(agent.freeSockets)) {
+      check(now, next, sockets ?? [], idleMs, (socket) => socket.destroy());
+    }
+    progress = next;
+  }, sweepMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function createUpstream(provider: Provider, timeoutMs: number): Upstream {
   const { baseUrl } = provider;
   const isHttps = baseUrl.protocol === 'https:';
-  const agentOptions = {
-    keepAlive: true,
-    keepAliveMsecs: 1000,
-    maxFreeSockets: provider.maxIdleConnections,
-    timeout: provider.idleConnectionMs,
-    scheduling: 'lifo' as const,
-  };
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: provider.maxIdleConnections, scheduling: 'lifo' as const };
   const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const send = isHttps ? httpsRequest : httpRequest;
+  const stopSweeper = startSweeper(agent, timeoutMs, provider.idleConnectionMs);
   const hostname = baseUrl.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = baseUrl.port === '' ? (isHttps ? 443 : 80) : Number(baseUrl.port);
   const pathPrefix = baseUrl.pathname === '/' ? '' : baseUrl.pathname;
 
   return {
     hostHeader: baseUrl.host,
-    request(method, url, headers) {
-      const upstreamRequest = send({
-        agent,
-        hostname,
-        port,
-        method,
-        path: pathPrefix + url,
-        headers,
-        timeout: timeoutMs,
-      });
-      upstreamRequest.on('timeout', () => upstreamRequest.destroy(new UpstreamTimeoutError('upstream timed out')));
-      return upstreamRequest;
+    request: (method, url, headers) => send({ agent, hostname, port, method, path: pathPrefix + url, headers }),
+    close() {
+      stopSweeper();
+      agent.destroy();
     },
-    close: () => agent.destroy(),
   };
 }
