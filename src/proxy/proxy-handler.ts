@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { ERROR_CATALOGUE, defaultErrorBody, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
 import type { EventBus } from '../events/index.js';
-import { unixNanos } from './clock.js';
+import { nanosHeader, unixMicros } from './clock.js';
 import { appendCorsHeaders, preflightHeaders } from './cors.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
 import type { ParamWhitelist } from './param-whitelist.js';
@@ -57,8 +56,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   let inFlight = 0;
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const startedAtMs = Date.now();
-    const startedPerf = performance.now();
+    const startedMicros = unixMicros();
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const headers = req.headers;
@@ -80,8 +78,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         method,
         path: pathOf(url),
         status: res.headersSent ? res.statusCode : 0,
-        started_at: new Date(startedAtMs).toISOString(),
-        duration_ms: performance.now() - startedPerf,
+        started_at: new Date(startedMicros / 1000).toISOString(),
+        duration_ms: (unixMicros() - startedMicros) / 1000,
         upstream_ms: upstreamMs,
         project_id: admission?.projectId ?? null,
         token_id: admission?.tokenId ?? null,
@@ -196,21 +194,18 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     }
 
     function send(upstreamHeaders: string[], bufferedBody: Buffer | undefined): void {
-      const startNs = unixNanos();
-      const sentPerf = performance.now();
+      const sentMicros = unixMicros();
       const outgoing = upstream.request(method, url, upstreamHeaders);
       upstreamRequest = outgoing;
 
       outgoing.on('response', (upstreamResponse) => {
-        upstreamMs = performance.now() - sentPerf;
-        const out = copyResponseHeaders(upstreamResponse.headers, [
-          'X-Request-ID',
-          requestId,
-          'X-UPSTREAM-REQUEST-START',
-          String(startNs),
-          'X-UPSTREAM-REQUEST-STOP',
-          String(unixNanos()),
-        ], origin !== undefined);
+        const receivedMicros = unixMicros();
+        upstreamMs = (receivedMicros - sentMicros) / 1000;
+        const out = copyResponseHeaders(
+          upstreamResponse.headers,
+          ['X-Request-ID', requestId, 'X-UPSTREAM-REQUEST-START', nanosHeader(sentMicros), 'X-UPSTREAM-REQUEST-STOP', nanosHeader(receivedMicros)],
+          origin !== undefined,
+        );
         const clientStart = headers['x-request-start'];
         if (typeof clientStart === 'string' && X_REQUEST_START.test(clientStart)) out.push('X-REQUEST-START', clientStart);
         if (origin !== undefined) appendCorsHeaders(out, origin);

@@ -65,7 +65,7 @@ describe('the official openai client through the proxy', () => {
     const { response } = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
       .withResponse();
-    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{12}-[0-9a-z]{8,}$/);
     expect(response.headers.get('x-upstream-request-id')).toBe('req_upstream_123');
     const start = BigInt(response.headers.get('x-upstream-request-start') ?? '0');
     const stop = BigInt(response.headers.get('x-upstream-request-stop') ?? '0');
