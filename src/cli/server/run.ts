@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { buildConfig, resolveSettings, updateEnvFile, type LoadConfigOptions } from '../../config/index.js';
 import { generateManagementToken } from '../../security/index.js';
 import { buildApp } from '../../server/index.js';
@@ -21,14 +22,18 @@ function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function printGeneratedToken(io: Io, envFilePath: string, token: string): void {
+function printGeneratedToken(io: Io, savedTo: string | undefined, token: string): void {
   const lines = [
     '',
-    `No MANAGEMENT_TOKEN was set, so one was generated and saved to ${envFilePath} (mode 0600):`,
+    savedTo === undefined
+      ? 'No MANAGEMENT_TOKEN was set, so one was generated for this run only (the --config path is not a regular file):'
+      : `No MANAGEMENT_TOKEN was set, so one was generated and saved to ${savedTo} (mode 0600):`,
     '',
     `  MANAGEMENT_TOKEN=${token}`,
     '',
-    'It is printed only this once; the llm-proxy CLI reads it from the .env file. Next, in another terminal:',
+    savedTo === undefined
+      ? 'It is printed only this once; set MANAGEMENT_TOKEN to keep one across restarts. Next, in another terminal:'
+      : 'It is printed only this once; the llm-proxy CLI reads it from the .env file. Next, in another terminal:',
     '  llm-proxy manage project create --name "My Project" --openai-key sk-...',
     '  llm-proxy manage token generate --project-id <project-id>',
     '',
@@ -45,9 +50,11 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   let resolved = resolveSettings(load);
   if (resolved.values.MANAGEMENT_TOKEN === undefined) {
     const token = generateManagementToken();
-    updateEnvFile(options.config, { MANAGEMENT_TOKEN: token }, 'llm-proxy configuration');
-    printGeneratedToken(io, options.config, token);
-    resolved = resolveSettings(load);
+    // `--config /dev/null` means "no .env file": the token then lives for this run only.
+    const canSave = !existsSync(options.config) || statSync(options.config).isFile();
+    if (canSave) updateEnvFile(options.config, { MANAGEMENT_TOKEN: token }, 'llm-proxy configuration');
+    printGeneratedToken(io, canSave ? options.config : undefined, token);
+    resolved = resolveSettings({ ...load, flags: { ...load.flags, MANAGEMENT_TOKEN: token } });
   }
   const config = buildConfig(resolved);
   const app = await buildApp(config);
