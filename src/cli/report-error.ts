@@ -1,13 +1,17 @@
 import { CommanderError } from 'commander';
 import { TargetUnreachableError, TokenRejectedError } from '../benchmark/index.js';
-import { ConfigError } from '../config/index.js';
 import { isProxyError } from '../errors.js';
-import { ManageApiError, ManageUnreachableError } from '../manage/index.js';
-import { ProviderConfigError } from '../proxy/index.js';
-import { MigrationError } from '../store/index.js';
+import type { ManageApiError, ManageUnreachableError } from '../manage-client/index.js';
 import { ChatSessionError } from './chat/chat-session-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { UsageError } from './io.js';
+
+/**
+ * Errors of modules that --help and most commands never load (the store, the proxy) are told apart
+ * by name, so that importing this module stays cheap.
+ */
+function isNamed<T extends Error>(error: unknown, name: T['name']): error is T {
+  return error instanceof Error && error.name === name;
+}
 
 export interface ReportedError {
   readonly exitCode: ExitCode;
@@ -22,13 +26,13 @@ export function reportError(error: unknown): ReportedError {
     const helpOrVersion = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
     return { exitCode: helpOrVersion ? EXIT.ok : EXIT.general, message: '' };
   }
-  if (error instanceof ManageUnreachableError) {
+  if (isNamed<ManageUnreachableError>(error, 'ManageUnreachableError')) {
     return {
       exitCode: EXIT.network,
       message: `Error: ${error.message}: is \`llm-proxy server\` running there? Point elsewhere with --manage-api-base-url.`,
     };
   }
-  if (error instanceof ManageApiError) {
+  if (isNamed<ManageApiError>(error, 'ManageApiError')) {
     if (error.status === 401) {
       return {
         exitCode: EXIT.auth,
@@ -41,9 +45,6 @@ export function reportError(error: unknown): ReportedError {
   if (error instanceof TargetUnreachableError) return { exitCode: EXIT.network, message: `Error: ${error.message}` };
   if (error instanceof TokenRejectedError) return { exitCode: EXIT.auth, message: `Error: ${error.message}` };
   if (isProxyError(error)) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
-  if (error instanceof ConfigError || error instanceof ProviderConfigError || error instanceof MigrationError || error instanceof UsageError) {
-    return { exitCode: EXIT.general, message: `Error: ${error.message}` };
-  }
   const message = error instanceof Error ? error.message : String(error);
   return { exitCode: EXIT.general, message: `Error: ${message}` };
 }

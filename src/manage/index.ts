@@ -8,11 +8,3 @@ export {
   type OperationDeps,
 } from './operations.js';
 export type * from './schemas.js';
-export {
-  ManageApiError,
-  ManageUnreachableError,
-  createManageClient,
-  type ManageClient,
-  type ManageClientOptions,
-  type TokenListFilter,
-} from './client.js';

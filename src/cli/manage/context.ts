@@ -1,5 +1,5 @@
 import { readClientSetting } from '../../config/index.js';
-import { createManageClient, type ManageClient } from '../../manage/index.js';
+import { createManageClient, type ManageClient } from '../../manage-client/index.js';
 import { UsageError } from '../io.js';
 
 /** Flags every `manage` command takes (on `manage` itself or on the leaf command). */

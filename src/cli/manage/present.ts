@@ -1,4 +1,4 @@
-import type { CreatedTokenResponse, ProjectResponse, TokenResponse } from '../../manage/index.js';
+import type { CreatedTokenResponse, ProjectResponse, TokenResponse } from '../../manage-client/index.js';
 import { formatDetails, formatTable, formatTime } from '../format.js';
 
 export function projectDetails(project: ProjectResponse): string {

@@ -8,7 +8,7 @@ import type {
   TokenResponse,
   UpdateProjectBody,
   UpdateTokenBody,
-} from './schemas.js';
+} from '../manage/index.js';
 
 /** The management API answered with an error status. */
 export class ManageApiError extends Error {

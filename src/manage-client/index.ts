@@ -1,0 +1,17 @@
+// The typed client of the management API, for the CLI. Kept apart from manage/ (the routes and
+// the store behind them) so that commands talking to a server load neither.
+export {
+  ManageApiError,
+  ManageUnreachableError,
+  createManageClient,
+  type ManageClient,
+  type ManageClientOptions,
+  type TokenListFilter,
+} from './client.js';
+export type {
+  BulkRevokeResponse,
+  CreatedTokenResponse,
+  DeletedProjectResponse,
+  ProjectResponse,
+  TokenResponse,
+} from '../manage/index.js';
