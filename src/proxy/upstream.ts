@@ -24,10 +24,11 @@ export function upstreamErrorCode(error: unknown): ErrorCode {
 
 import type { Socket } from 'node:net';
 
-/** Bytes a socket had moved (both ways) at a sweep, and since when that number has not changed. */
+/** Bytes a socket had moved (both ways) at a sweep, since when that has not changed, and whether it was in use. */
 interface SocketProgress {
-  bytes: number;
-  since: number;
+  readonly bytes: number;
+  readonly since: number;
+  readonly isInUse: boolean;
 }
 
 /**
@@ -40,25 +41,24 @@ function startSweeper(agent: HttpAgent, timeoutMs: number, idleMs: number): () =
   let progress = new Map<Socket, SocketProgress>();
   const sweepMs = Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4)));
 
-  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[], limitMs: number, onExpired: (socket: Socket) => void) {
+  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[], isInUse: boolean) {
+    const limitMs = isInUse ? timeoutMs : idleMs;
     for (const socket of sockets) {
       const bytes = socket.bytesRead + socket.bytesWritten;
       const seen = progress.get(socket);
-      const since = seen !== undefined && seen.bytes === bytes ? seen.since : now;
-      if (now - since >= limitMs) onExpired(socket);
-      else next.set(socket, seen !== undefined && seen.bytes === bytes ? seen : { bytes, since });
+      // A socket that moved bytes, or went from the pool to a request or back, starts a new wait.
+      const current = seen !== undefined && seen.bytes === bytes && seen.isInUse === isInUse ? seen : { bytes, since: now, isInUse };
+      if (now - current.since < limitMs) next.set(socket, current);
+      else if (isInUse) socket.destroy(new UpstreamTimeoutError(`upstream sent nothing for ${timeoutMs} ms`));
+      else socket.destroy();
     }
   }
 
   const timer = setInterval(() => {
     const now = Date.now();
     const next = new Map<Socket, SocketProgress>();
-    for (const sockets of Object.values(agent.sockets)) {
-      check(now, next, sockets ?? [], timeoutMs, (socket) => socket.destroy(new UpstreamTimeoutError(`upstream sent nothing for ${timeoutMs} ms`)));
-    }
-    for (const sockets of Object.values(agent.freeSockets)) {
-      check(now, next, sockets ?? [], idleMs, (socket) => socket.destroy());
-    }
+    for (const sockets of Object.values(agent.sockets)) check(now, next, sockets ?? [], true);
+    for (const sockets of Object.values(agent.freeSockets)) check(now, next, sockets ?? [], false);
     progress = next;
   }, sweepMs);
   timer.unref();

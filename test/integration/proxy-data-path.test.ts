@@ -158,6 +158,25 @@ describe('the data path', () => {
     expect([response.status, errorCodeOf(response)]).toEqual([504, 'timeout']);
   });
 
+  it('cuts a stream whose upstream stalls for longer than REQUEST_TIMEOUT', async () => {
+    harness.mock.route('/v1/embeddings', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n'); // then nothing, ever
+    });
+    const outcome = await new Promise<{ status: number; body: string; complete: boolean }>((resolve, reject) => {
+      const url = new URL(harness.url);
+      const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/v1/embeddings', headers: auth() }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, body, complete: res.complete }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(outcome).toEqual({ status: 200, body: 'data: first\n\n', complete: false });
+  });
+
   it('answers 502 when the upstream cannot be reached', async () => {
     const closed: Server = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
