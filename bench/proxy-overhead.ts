@@ -19,10 +19,10 @@ import { runLoad, type BenchmarkResult } from '../src/benchmark/index.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     slices: { type: 'string', default: '12' },
     requests: { type: 'string', default: '30000' },
-    'latency-requests': { type: 'string', default: '2000' },
+    'latency-requests': { type: 'string', default: '1000' },
     streams: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '64' },
   },
