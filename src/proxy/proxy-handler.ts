@@ -13,10 +13,7 @@ import { upstreamErrorCode, type Upstream } from './upstream.js';
 
 /** The slice of a pino logger the data path uses. */
 export interface ProxyLogger {
-  debug(fields: object, message: string): void;
   warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-  isLevelEnabled(level: string): boolean;
 }
 
 export interface ProxyHandlerOptions {
@@ -32,8 +29,6 @@ export interface ProxyHandlerOptions {
 export interface ProxyHandler {
   /** Serves one request on /v1/*. */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Requests not finished yet (graceful shutdown waits for them). */
-  readonly inFlight: number;
 }
 
 const X_REQUEST_START = /^\d{1,20}$/;
@@ -53,7 +48,6 @@ function isJson(req: IncomingMessage): boolean {
  */
 export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const { policy, whitelist, auth, upstream, events, log, maxRequestBytes } = options;
-  let inFlight = 0;
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const startedMicros = unixMicros();
@@ -67,9 +61,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     let upstreamMs: number | null = null;
     let errorCode: ErrorCode | null = null;
 
-    inFlight += 1;
     res.on('close', () => {
-      inFlight -= 1;
       const aborted = !res.writableFinished;
       if (aborted && upstreamRequest !== undefined && !upstreamRequest.destroyed) upstreamRequest.destroy();
       if (!events.hasSubscribers) return;
@@ -242,10 +234,5 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     }
   }
 
-  return {
-    handle,
-    get inFlight() {
-      return inFlight;
-    },
-  };
+  return { handle };
 }
