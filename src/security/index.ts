@@ -11,3 +11,4 @@ export { looksObfuscated, obfuscateSecret } from './obfuscate.js';
 export { createSecretMatcher } from './secret-compare.js';
 export { ApiKeyDecryptionError, createApiKeyCipher, isEncryptedValue, type ApiKeyCipher } from './api-key-cipher.js';
 export { generateManagementToken } from './management-token.js';
+export { apiKeyProblem } from './api-key-format.js';
