@@ -6,15 +6,21 @@ import type { Config } from '../config/index.js';
 import { createInMemoryEventBus, type EventBus } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
+  accessLogStage,
   compileParamWhitelist,
+  createBodyReader,
   createProxyHandler,
   createRequestPolicy,
   createTokenAuthenticator,
   createUpstream,
   isProxyPath,
+  eventStage,
   loadProvider,
+  paramWhitelistStage,
   type Provider,
   type ProxyHandler,
+  type ProxyStage,
+  type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
@@ -44,6 +50,27 @@ export interface LlmProxyApp {
   close(): Promise<void>;
 }
 
+function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
+  return {
+    connectTimeoutMs: provider.connectTimeoutMs ?? config.upstream.connectTimeoutMs,
+    responseHeaderTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs,
+    streamIdleTimeoutMs: provider.streamIdleTimeoutMs ?? config.upstream.streamIdleTimeoutMs,
+    clientBodyIdleMs: config.clients.bodyTimeoutMs,
+    maxConnections: provider.maxConnections ?? config.upstream.maxConnections,
+    maxQueue: provider.maxQueue ?? config.upstream.maxQueue,
+  };
+}
+
+/** The data path's stages, in order; those that are switched off are simply not in the list. */
+function proxyStages(config: Config, provider: Provider, events: EventBus, logger: Logger): ProxyStage[] {
+  const stages: ProxyStage[] = [];
+  const whitelist = compileParamWhitelist(provider.paramWhitelist);
+  if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
+  stages.push(eventStage(events));
+  if (config.log.requests) stages.push(accessLogStage(logger));
+  return stages;
+}
+
 /**
  * Builds every dependency once and wires them: `/v1/*` goes straight from node:http to the proxy
  * handler; everything else (management API, health, OpenAPI) is served by Fastify.
@@ -66,13 +93,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
-  const upstream = createUpstream(provider, provider.responseTimeoutMs ?? config.upstream.requestTimeoutMs);
+  const upstream = createUpstream(provider, upstreamLimits(config, provider));
+  const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
   const proxy = createProxyHandler({
     policy: createRequestPolicy(provider),
-    whitelist: compileParamWhitelist(provider.paramWhitelist),
+    allowedMethods: provider.allowedMethods,
     auth,
     upstream,
-    events,
+    bodyReader,
+    stages: proxyStages(config, provider, events, logger),
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
@@ -82,9 +111,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
-      server = createServer((req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)));
+      server = createServer(
+        { headersTimeout: config.clients.headerTimeoutMs, requestTimeout: 0 },
+        (req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)),
+      );
+      server.maxConnections = config.clients.maxConnections;
+      // Expect: 100-continue: the proxy checks the token before asking for the body.
+      server.on('checkContinue', (req, res) => {
+        if (isProxyPath(req.url)) return proxy.handle(req, res, true);
+        res.writeContinue();
+        fastifyHandler(req, res);
+      });
       return server;
     },
+  });
+  let draining = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -113,6 +156,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await usage.close();
     await events.close();
     upstream.close();
+    bodyReader.close();
     if (overrides.database === undefined) await database.close();
   });
   await app.ready();
@@ -133,14 +177,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return `http://${host}:${address.port}`;
     },
     async close() {
-      // Keep-alive connections go idle once their last response ends: close them as they do,
-      // and cut whatever is still open when the drain timeout is up.
-      const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
+      // Every answer from now on carries Connection: close, so a keep-alive client learns to
+      // leave with its response instead of finding its next request's socket reset. Sockets idle
+      // right now are closed at once; whatever is still open when the drain timeout is up is cut.
+      draining = true;
+      proxy.startDraining();
+      httpServer.closeIdleConnections();
       const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
       try {
         await app.close();
       } finally {
-        clearInterval(sweep);
         clearTimeout(force);
       }
     },
