@@ -27,13 +27,15 @@ import { createUsageWriter, openDatabase, type Database } from '../store/index.j
 import { VERSION } from '../version.js';
 import { installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, logDestination, type Logger } from './logger.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
   readonly database?: Database;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Stages run after the built-in ones of the same hook (tests of the pipeline seam). */
+  readonly extraStages?: readonly ProxyStage[];
 }
 
 /** The assembled proxy server, not yet listening. */
@@ -49,6 +51,9 @@ export interface LlmProxyApp {
   /** Stops accepting, lets in-flight requests (streams included) finish up to the drain timeout, then releases everything. */
   close(): Promise<void>;
 }
+
+/** How long a stopping server keeps answering (with Connection: close) before it stops listening. */
+const DRAIN_NOTICE_MS = 500;
 
 function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
   return {
@@ -76,7 +81,7 @@ function proxyStages(config: Config, provider: Provider, events: EventBus, logge
  * handler; everything else (management API, health, OpenAPI) is served by Fastify.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<LlmProxyApp> {
-  const logger = overrides.logger ?? createLogger(config.log.level);
+  const logger = overrides.logger ?? createLogger(config.log.level, logDestination(config.log.format));
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey);
   const provider = loadProvider(config.upstream);
@@ -101,7 +106,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     auth,
     upstream,
     bodyReader,
-    stages: proxyStages(config, provider, events, logger),
+    stages: [...proxyStages(config, provider, events, logger), ...(overrides.extraStages ?? [])],
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
@@ -112,7 +117,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
       server = createServer(
-        { headersTimeout: config.clients.headerTimeoutMs, requestTimeout: 0 },
+        {
+          headersTimeout: config.clients.headerTimeoutMs,
+          requestTimeout: 0, // bodies are bounded in pace by the proxy, not by a total time
+          connectionsCheckingInterval: Math.min(1000, config.clients.headerTimeoutMs),
+        },
         (req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)),
       );
       server.maxConnections = config.clients.maxConnections;
@@ -178,11 +187,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     async close() {
       // Every answer from now on carries Connection: close, so a keep-alive client learns to
-      // leave with its response instead of finding its next request's socket reset. Sockets idle
-      // right now are closed at once; whatever is still open when the drain timeout is up is cut.
+      // leave with its response instead of finding its next request's socket reset. After a
+      // short notice, listening stops and idle sockets are closed (node's server.close); what is
+      // still open when the drain timeout is up is cut.
       draining = true;
       proxy.startDraining();
-      httpServer.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, config.shutdown.drainTimeoutMs)));
       const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
       try {
         await app.close();
