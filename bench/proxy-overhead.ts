@@ -6,8 +6,8 @@
  * installed) and the built-in engine of `llm-proxy benchmark`. Figures are reported as ratios to
  * the bare proxy of the same run, with the bounds of issue 6 checked at the end.
  *
- *   npm run bench                       # about 3 minutes on 2 cores
- *   npm run bench -- --quick            # about 30 seconds: checks that it works, figures are rough
+ *   npm run bench                       # about 3 minutes on an idle 2-core machine
+ *   npm run bench -- --quick            # about a minute: checks that it works, figures are rough
  *   npm run bench -- --output json      # the whole result as JSON on stdout
  *
  * Progress goes to stderr. Not a test: nothing here fails on timings.
