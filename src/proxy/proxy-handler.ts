@@ -99,7 +99,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   function respondError(exchange: Exchange, code: ErrorCode, message?: string): void {
     if (exchange.errorCode !== null) return;
     exchange.errorCode = code;
-    writeError(exchange, code, message, exchange.awaitingContinue);
+    // A client waiting for 100-continue, or stuck mid-body, leaves unread bytes behind: close after the answer.
+    writeError(exchange, code, message, exchange.awaitingContinue || code === 'body_timeout');
   }
 
   function writeError(exchange: Exchange, code: ErrorCode, message: string | undefined, closeConnection: boolean): void {

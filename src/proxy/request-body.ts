@@ -62,7 +62,6 @@ export function createBodyReader(windowMs: number): BodyReader {
         bytesAtWindowStart: 0,
         fail(error) {
           finish();
-          req.socket.destroy(); // a silent client: nothing more will be read from this connection
           reject(error);
         },
       };
