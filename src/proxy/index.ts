@@ -10,6 +10,8 @@ export {
   type Provider,
 } from './provider-config.js';
 export { createTokenAuthenticator, extractBearerToken, type Admission, type TokenAuthenticator } from './token-auth.js';
+export { createUpgradeHandler, type UpgradeHandler, type UpgradeHandlerOptions } from './upgrade-handler.js';
+export { writeErrorResponse } from './raw-response.js';
 export { createUpstream, UpstreamTimeoutError, type Upstream } from './upstream.js';
 
 /** True for request URLs the data path serves: `/v1` and everything below it. */

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -10,6 +11,7 @@ import {
   createProxyHandler,
   createRequestPolicy,
   createTokenAuthenticator,
+  createUpgradeHandler,
   createUpstream,
   isProxyPath,
   loadProvider,
@@ -66,9 +68,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
-  const upstream = createUpstream(provider, provider.responseTimeoutMs ?? config.upstream.requestTimeoutMs);
+  const upstreamTimeoutMs = provider.responseTimeoutMs ?? config.upstream.requestTimeoutMs;
+  const upstream = createUpstream(provider, upstreamTimeoutMs);
+  const policy = createRequestPolicy(provider);
   const proxy = createProxyHandler({
-    policy: createRequestPolicy(provider),
+    policy,
     whitelist: compileParamWhitelist(provider.paramWhitelist),
     auth,
     upstream,
@@ -76,6 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
+  const upgrades = createUpgradeHandler({ policy, auth, baseUrl: provider.baseUrl, events, log: logger, responseTimeoutMs: upstreamTimeoutMs });
 
   let server: Server | undefined;
   const app = Fastify({
@@ -83,6 +88,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
       server = createServer((req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)));
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        isProxyPath(req.url) ? upgrades.handle(req, socket, head) : upgrades.refuse(req, socket),
+      );
       return server;
     },
   });
@@ -136,7 +144,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       // Keep-alive connections go idle once their last response ends: close them as they do,
       // and cut whatever is still open when the drain timeout is up.
       const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
+      const force = setTimeout(() => {
+        httpServer.closeAllConnections();
+        upgrades.destroyAll(); // upgraded sockets are no longer the HTTP server's to close
+      }, config.shutdown.drainTimeoutMs);
       try {
         await app.close();
       } finally {
