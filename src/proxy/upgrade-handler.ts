@@ -97,6 +97,7 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
     socket.once('close', () => {
       if (upstreamSocket !== undefined) endSocket(upstreamSocket);
       else if (outgoing !== undefined && !outgoing.destroyed) outgoing.destroy(); // the client left before the upstream answered
+      if (status === 0) errorCode ??= 'canceled';
       publish();
     });
     socket.resume();
@@ -223,6 +224,10 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
     /** A refused upgrade: the upstream's status, headers and body go to the client, then the connection closes. */
     function passResponse(response: IncomingMessage): void {
       early = undefined;
+      if (socket.destroyed) {
+        response.destroy();
+        return;
+      }
       status = response.statusCode ?? 502;
       const out = copyResponseHeaders(response.headers, ['X-Request-ID', requestId], false);
       out.push('Connection', 'close');

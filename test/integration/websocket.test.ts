@@ -187,6 +187,8 @@ describe('WebSocket upgrades on /v1', () => {
     ws.terminate();
     await clientClosed;
     await realtime.held[0]; // the upstream connection closes: resolved, not left hanging
+    await expect.poll(() => events.some((event) => event.path === HELD_PATH)).toBe(true);
+    expect(events.find((event) => event.path === HELD_PATH)).toMatchObject({ status: 0, aborted: true, error_code: 'canceled' });
   });
 
   it('passes an upstream refusal of the upgrade through', async () => {
