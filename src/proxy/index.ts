@@ -17,6 +17,8 @@ export { createBodyReader, type BodyReader } from './request-body.js';
 export { paramWhitelistStage } from './param-whitelist-stage.js';
 export { eventStage } from './event-stage.js';
 export { accessLogStage, type AccessLogger } from './access-log-stage.js';
+export { createUpgradeHandler, type UpgradeHandler, type UpgradeHandlerOptions } from './upgrade-handler.js';
+export { writeErrorResponse } from './raw-response.js';
 
 /** True for request URLs the data path serves: `/v1` and everything below it. */
 export function isProxyPath(url: string | undefined): boolean {

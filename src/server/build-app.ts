@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -12,6 +13,7 @@ import {
   createProxyHandler,
   createRequestPolicy,
   createTokenAuthenticator,
+  createUpgradeHandler,
   createUpstream,
   isProxyPath,
   eventStage,
@@ -100,8 +102,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const upstream = createUpstream(provider, upstreamLimits(config, provider));
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
+  const policy = createRequestPolicy(provider);
   const proxy = createProxyHandler({
-    policy: createRequestPolicy(provider),
+    policy,
     allowedMethods: provider.allowedMethods,
     auth,
     upstream,
@@ -110,6 +113,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
+  const upgrades = createUpgradeHandler({ policy, auth, baseUrl: provider.baseUrl, events, log: logger, responseTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs });
 
   let server: Server | undefined;
   const app = Fastify({
@@ -131,6 +135,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         res.writeContinue();
         fastifyHandler(req, res);
       });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        isProxyPath(req.url) ? upgrades.handle(req, socket, head) : upgrades.refuse(req, socket),
+      );
       return server;
     },
   });
@@ -193,7 +200,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       draining = true;
       proxy.startDraining();
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, config.shutdown.drainTimeoutMs)));
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
+      const force = setTimeout(() => {
+        httpServer.closeAllConnections();
+        upgrades.destroyAll(); // upgraded sockets are no longer the HTTP server's to close
+      }, config.shutdown.drainTimeoutMs);
       try {
         await app.close();
       } finally {
