@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -193,12 +194,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return `http://${host}:${address.port}`;
     },
     async close() {
-      // Every answer from now on carries Connection: close, so a keep-alive client learns to
-      // leave with its response instead of finding its next request's socket reset. After a
-      // short notice, listening stops and idle sockets are closed (node's server.close); what is
-      // still open when the drain timeout is up is cut.
+      // Stop accepting first (net.Server's close: node's http close would also drop idle sockets,
+      // among them fresh ones whose first request is on its way). Every answer from now on
+      // carries Connection: close, so a keep-alive client leaves with its response instead of
+      // finding its next request's socket reset. After a short notice, sockets still idle are
+      // closed; what is still open when the drain timeout is up is cut.
       draining = true;
       proxy.startDraining();
+      if (httpServer.listening) NetServer.prototype.close.call(httpServer);
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, config.shutdown.drainTimeoutMs)));
       const force = setTimeout(() => {
         httpServer.closeAllConnections();
