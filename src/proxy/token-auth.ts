@@ -1,4 +1,4 @@
-import { ProxyError } from '../errors.js';
+import { ProxyError, isProxyError } from '../errors.js';
 import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
 import { consumeLimitedRequest, findCredential, type Database, type UsageWriter } from '../store/index.js';
 import { createLruCache } from './lru-cache.js';
@@ -76,6 +76,11 @@ function refusal(credential: CachedCredential | null, nowMs: number): ProxyError
 /** Unknown tokens are remembered at most this long: bounds how late a token created outside this process (setup) works. */
 const MAX_UNKNOWN_TOKEN_TTL_MS = 5_000;
 
+/** A database failure as the client sees it: a lock timeout keeps its own message, anything else is the catalogue's. */
+function unavailable(error: unknown): ProxyError {
+  return isProxyError(error) ? error : new ProxyError('service_unavailable', undefined, { cause: error });
+}
+
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
   const { database, cipher, usage, cacheTtlMs } = options;
   const now = options.now ?? Date.now;
@@ -94,7 +99,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       found = await findCredential(database, hashToken(token));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
     if (found === undefined) {
       if (generation === startedGeneration && unknownTtlMs > 0) unknownTokens.set(token, nowMs + unknownTtlMs);
@@ -136,7 +141,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
     if (admitted) return credential;
     // Refused by the database: re-read to tell revoked/expired/deleted apart from exhausted.

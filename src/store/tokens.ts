@@ -31,7 +31,8 @@ export interface NewToken {
   readonly now: Date;
 }
 
-export async function insertToken({ db, codec }: Database, input: NewToken): Promise<Token> {
+export async function insertToken(database: Database, input: NewToken): Promise<Token> {
+  const { db, codec } = database;
   const row: Selectable<TokensTable> = {
     id: randomUUID(),
     token_hash: input.tokenHash,
@@ -46,7 +47,7 @@ export async function insertToken({ db, codec }: Database, input: NewToken): Pro
     last_used_at: null,
     deactivated_at: null,
   };
-  await db.insertInto('tokens').values(row).execute();
+  await database.write(() => db.insertInto('tokens').values(row).execute());
   return toToken(row);
 }
 
@@ -115,16 +116,19 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
  * Counts one request against a limited token, atomically: one conditional UPDATE that only
  * succeeds while the token is active, unexpired and under max_requests. True = admitted.
  */
-export async function consumeLimitedRequest({ db, codec }: Database, tokenId: string, now: Date): Promise<boolean> {
+export async function consumeLimitedRequest(database: Database, tokenId: string, now: Date): Promise<boolean> {
+  const { db, codec } = database;
   const nowText = codec.time(now);
-  const result = await db
-    .updateTable('tokens')
-    .set((eb) => ({ request_count: eb('request_count', '+', 1), last_used_at: nowText }))
-    .where('id', '=', tokenId)
-    .where('is_active', '=', codec.bool(true))
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
-    .where((eb) => eb.or([eb('max_requests', 'is', null), eb('request_count', '<', eb.ref('max_requests'))]))
-    .executeTakeFirst();
+  const result = await database.write(() =>
+    db
+      .updateTable('tokens')
+      .set((eb) => ({ request_count: eb('request_count', '+', 1), last_used_at: nowText }))
+      .where('id', '=', tokenId)
+      .where('is_active', '=', codec.bool(true))
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
+      .where((eb) => eb.or([eb('max_requests', 'is', null), eb('request_count', '<', eb.ref('max_requests'))]))
+      .executeTakeFirst(),
+  );
   return result.numUpdatedRows === 1n;
 }
 
@@ -136,9 +140,10 @@ export interface UsageDelta {
 }
 
 /** Adds batched usage counts (write-behind of unlimited tokens) in one transaction. */
-export async function applyUsageDeltas({ db, codec }: Database, deltas: readonly UsageDelta[]): Promise<void> {
+export async function applyUsageDeltas(database: Database, deltas: readonly UsageDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  await db.transaction().execute(async (trx) => {
+  const { db, codec } = database;
+  await database.write(() => db.transaction().execute(async (trx) => {
     for (const delta of deltas) {
       await trx
         .updateTable('tokens')
@@ -150,7 +155,7 @@ export async function applyUsageDeltas({ db, codec }: Database, deltas: readonly
         .where('id', '=', delta.tokenId)
         .execute();
     }
-  });
+  }));
 }
 
 export interface TokenChanges {
@@ -179,7 +184,7 @@ export async function updateToken(
     ...(changes.maxRequests !== undefined && { max_requests: changes.maxRequests }),
     ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt && codec.time(changes.expiresAt) }),
   };
-  if (Object.keys(set).length > 0) await db.updateTable('tokens').set(set).where('id', '=', id).execute();
+  if (Object.keys(set).length > 0) await database.write(() => db.updateTable('tokens').set(set).where('id', '=', id).execute());
   return findTokenById(database, id);
 }
 
@@ -191,11 +196,12 @@ export interface BulkRevokeResult {
 
 /** Revokes every active token of a project in one statement. */
 export async function revokeProjectTokens(
-  { db, codec }: Database,
+  database: Database,
   projectId: string,
   now: Date,
 ): Promise<BulkRevokeResult> {
-  return db.transaction().execute(async (trx) => {
+  const { db, codec } = database;
+  return database.write(() => db.transaction().execute(async (trx) => {
     const { total } = await trx
       .selectFrom('tokens')
       .select((eb) => eb.fn.countAll<number>().as('total'))
@@ -209,5 +215,5 @@ export async function revokeProjectTokens(
       .executeTakeFirst();
     const revokedCount = Number(result.numUpdatedRows);
     return { totalTokens: Number(total), revokedCount, alreadyRevokedCount: Number(total) - revokedCount };
-  });
+  }));
 }
