@@ -92,16 +92,18 @@ export async function updateProject(
 
 /** Deletes a project and (by cascade) its tokens; returns how many tokens went with it. */
 export async function deleteProject(database: Database, id: string): Promise<{ deleted: boolean; tokensDeleted: number }> {
-  return database.write(() => database.db.transaction().execute(async (trx) => {
-    const { count } = await trx
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('project_id', '=', id)
-      .executeTakeFirstOrThrow();
-    // Delete tokens explicitly too: engines or connections without foreign-key enforcement still end clean.
-    await trx.deleteFrom('tokens').where('project_id', '=', id).execute();
-    const result = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
-    const deleted = result.numDeletedRows === 1n;
-    return { deleted, tokensDeleted: deleted ? Number(count) : 0 };
-  }));
+  return database.write(() =>
+    database.db.transaction().execute(async (trx) => {
+      const { count } = await trx
+        .selectFrom('tokens')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('project_id', '=', id)
+        .executeTakeFirstOrThrow();
+      // Delete tokens explicitly too: engines or connections without foreign-key enforcement still end clean.
+      await trx.deleteFrom('tokens').where('project_id', '=', id).execute();
+      const result = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+      const deleted = result.numDeletedRows === 1n;
+      return { deleted, tokensDeleted: deleted ? Number(count) : 0 };
+    }),
+  );
 }

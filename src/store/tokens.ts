@@ -143,19 +143,21 @@ export interface UsageDelta {
 export async function applyUsageDeltas(database: Database, deltas: readonly UsageDelta[]): Promise<void> {
   if (deltas.length === 0) return;
   const { db, codec } = database;
-  await database.write(() => db.transaction().execute(async (trx) => {
-    for (const delta of deltas) {
-      await trx
-        .updateTable('tokens')
-        .set((eb) => ({
-          request_count: eb('request_count', '+', delta.requests),
-          cache_hit_count: eb('cache_hit_count', '+', delta.cacheHits),
-          last_used_at: codec.time(delta.lastUsedAt),
-        }))
-        .where('id', '=', delta.tokenId)
-        .execute();
-    }
-  }));
+  await database.write(() =>
+    db.transaction().execute(async (trx) => {
+      for (const delta of deltas) {
+        await trx
+          .updateTable('tokens')
+          .set((eb) => ({
+            request_count: eb('request_count', '+', delta.requests),
+            cache_hit_count: eb('cache_hit_count', '+', delta.cacheHits),
+            last_used_at: codec.time(delta.lastUsedAt),
+          }))
+          .where('id', '=', delta.tokenId)
+          .execute();
+      }
+    }),
+  );
 }
 
 export interface TokenChanges {
@@ -201,19 +203,21 @@ export async function revokeProjectTokens(
   now: Date,
 ): Promise<BulkRevokeResult> {
   const { db, codec } = database;
-  return database.write(() => db.transaction().execute(async (trx) => {
-    const { total } = await trx
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .where('project_id', '=', projectId)
-      .executeTakeFirstOrThrow();
-    const result = await trx
-      .updateTable('tokens')
-      .set({ is_active: codec.bool(false), deactivated_at: codec.time(now) })
-      .where('project_id', '=', projectId)
-      .where('is_active', '=', codec.bool(true))
-      .executeTakeFirst();
-    const revokedCount = Number(result.numUpdatedRows);
-    return { totalTokens: Number(total), revokedCount, alreadyRevokedCount: Number(total) - revokedCount };
-  }));
+  return database.write(() =>
+    db.transaction().execute(async (trx) => {
+      const { total } = await trx
+        .selectFrom('tokens')
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow();
+      const result = await trx
+        .updateTable('tokens')
+        .set({ is_active: codec.bool(false), deactivated_at: codec.time(now) })
+        .where('project_id', '=', projectId)
+        .where('is_active', '=', codec.bool(true))
+        .executeTakeFirst();
+      const revokedCount = Number(result.numUpdatedRows);
+      return { totalTokens: Number(total), revokedCount, alreadyRevokedCount: Number(total) - revokedCount };
+    }),
+  );
 }
