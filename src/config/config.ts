@@ -5,7 +5,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** The server's configuration: validated once at start, then frozen. */
 export interface Config {
   readonly listen: ListenAddress;
-  readonly database: { readonly driver: 'sqlite'; readonly path: string };
+  readonly database: {
+    readonly driver: 'sqlite';
+    readonly path: string;
+    /** How long a write waits for a lock held by another process before answering 503. */
+    readonly lockTimeoutMs: number;
+  };
   readonly upstream: {
     /** Base URL of the built-in OpenAI provider (used when no api_providers.yaml is given). */
     readonly openaiApiUrl: string;

@@ -72,7 +72,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
   const s = result.data;
   return deepFreeze({
     listen: s.LISTEN_ADDR,
-    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH },
+    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH, lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT },
     upstream: {
       openaiApiUrl: s.OPENAI_API_URL,
       apiConfigPath: s.API_CONFIG_PATH,

@@ -74,6 +74,7 @@ export const settingsSchema = z
     LISTEN_ADDR: parsed(parseListenAddress, 'host:port such as :8080, 127.0.0.1:8080 or [::1]:8080').prefault(':8080'),
     DATABASE_PATH: z.string().default('data/llm-proxy.db'),
     DB_DRIVER: oneOf(['sqlite'] as const).default('sqlite'),
+    DATABASE_LOCK_TIMEOUT: duration.prefault('2s'),
     MANAGEMENT_TOKEN: z.string({ error: 'is required: set it in the environment or .env, or run `llm-proxy setup`' }),
     OPENAI_API_URL: httpUrl.prefault('https://api.openai.com'),
     API_CONFIG_PATH: z.string().optional(),

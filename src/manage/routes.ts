@@ -30,12 +30,13 @@ import {
   updateTokenBody,
 } from './schemas.js';
 
-/** What the management routes need besides the store: invalidation of the proxy's token cache. */
+/** What the management routes need besides the store: invalidation of the proxy's token caches. */
 export interface ManageRoutesOptions extends OperationDeps {
   readonly managementToken: string;
   readonly usage: UsageWriter;
   readonly invalidateToken: (tokenId: string) => void;
   readonly invalidateProject: (projectId: string) => void;
+  readonly tokenCreated: () => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -208,6 +209,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       const { project_id: projectId, duration_hours: hours, duration_minutes: minutes, max_requests: maxRequests } = request.body;
       const durationMs = minutes !== undefined ? minutes * 60_000 : (hours ?? DEFAULT_TOKEN_HOURS) * HOUR_MS;
       const { token, plaintext } = await issueToken(options, { projectId, durationMs, maxRequests: maxRequests ?? null });
+      options.tokenCreated();
       return reply.code(201).send({
         id: token.id,
         token: plaintext,

@@ -1,6 +1,7 @@
-import { ProxyError } from '../errors.js';
+import { ProxyError, isProxyError } from '../errors.js';
 import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
 import { consumeLimitedRequest, findCredential, releaseLimitedRequest, type Database, type UsageWriter } from '../store/index.js';
+import { createLruCache } from './lru-cache.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
 export interface Admission {
@@ -16,7 +17,8 @@ export interface Admission {
  * Admits or refuses requests by withering token. Token + project lookups go through an
  * in-process cache (short TTL, explicit invalidation from the management API, concurrent misses
  * share one query), so the steady state costs no database round trip — except for tokens with
- * max_requests, which are counted exactly by one conditional UPDATE per request.
+ * max_requests, which are counted exactly by one conditional UPDATE per request. Unknown tokens
+ * are remembered too (briefly, bounded), so a flood of made-up tokens costs no query each.
  */
 export interface TokenAuthenticator {
   /**
@@ -40,6 +42,8 @@ export interface TokenAuthenticator {
   admit(authorizationHeader: string | undefined): Promise<Admission>;
   invalidateToken(tokenId: string): void;
   invalidateProject(projectId: string): void;
+  /** A token was created: forget the unknown tokens remembered, it may be one of them. */
+  tokenCreated(): void;
   clear(): void;
 }
 
@@ -61,6 +65,8 @@ export interface TokenAuthenticatorOptions {
   readonly usage: UsageWriter;
   readonly cacheTtlMs: number;
   readonly maxCachedTokens?: number;
+  /** How many unknown tokens are remembered (least recently seen forgotten first). Default 10,000. */
+  readonly maxUnknownTokens?: number;
   readonly now?: () => number;
   readonly onKeyError?: (projectId: string, error: unknown) => void;
 }
@@ -83,12 +89,22 @@ function refusal(credential: CachedCredential | null, nowMs: number): ProxyError
   return undefined;
 }
 
+/** Unknown tokens are remembered at most this long: bounds how late a token created outside this process (setup) works. */
+const MAX_UNKNOWN_TOKEN_TTL_MS = 5_000;
+
+/** A database failure as the client sees it: a lock timeout keeps its own message, anything else is the catalogue's. */
+function unavailable(error: unknown): ProxyError {
+  return isProxyError(error) ? error : new ProxyError('service_unavailable', undefined, { cause: error });
+}
+
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
   const { database, cipher, usage, cacheTtlMs } = options;
-  const maxCachedTokens = options.maxCachedTokens ?? 10_000;
   const now = options.now ?? Date.now;
   // Keyed by the whole Authorization header: the steady state needs no parsing of it at all.
-  const cache = new Map<string, CachedCredential>();
+  const cache = createLruCache<string, CachedCredential>(options.maxCachedTokens ?? 10_000);
+  // Token → until when it is known not to exist. Keyed by the token, so header variants share an entry.
+  const unknownTokens = createLruCache<string, number>(options.maxUnknownTokens ?? 10_000);
+  const unknownTtlMs = Math.min(cacheTtlMs, MAX_UNKNOWN_TOKEN_TTL_MS);
   const loading = new Map<string, Promise<CachedCredential | null>>();
   // Bumped by every invalidation, so a lookup that started before one is not cached after it.
   let generation = 0;
@@ -99,9 +115,12 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       found = await findCredential(database, hashToken(token));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
-    if (found === undefined) return null;
+    if (found === undefined) {
+      if (generation === startedGeneration && unknownTtlMs > 0) unknownTokens.set(token, nowMs + unknownTtlMs);
+      return null;
+    }
     const { token: row, project } = found;
     let upstreamAuthorization = '';
     try {
@@ -121,10 +140,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       cachedUntilMs: nowMs + cacheTtlMs,
       header,
     };
-    if (generation === startedGeneration) {
-      if (cache.size >= maxCachedTokens) cache.delete(cache.keys().next().value as string);
-      cache.set(header, credential);
-    }
+    if (generation === startedGeneration) cache.set(header, credential);
     return credential;
   }
 
@@ -143,7 +159,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
     if (admitted) return;
     // Refused by the database: re-read to tell revoked/expired/deleted apart from used up.
@@ -166,7 +182,10 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     if (header === undefined || token === undefined) throw new ProxyError('invalid_token');
     const nowMs = now();
     let credential: CachedCredential | null | undefined = cache.get(header);
-    if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(header, token, nowMs);
+    if (credential === undefined || credential.cachedUntilMs <= nowMs) {
+      if (isKnownUnknown(token, nowMs)) throw new ProxyError('token_not_found');
+      credential = await load(header, token, nowMs);
+    }
     const refused = refusal(credential, nowMs);
     if (refused !== undefined) throw refused;
     return credential as CachedCredential;
@@ -182,7 +201,15 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
 
   function forget(matches: (credential: CachedCredential) => boolean): void {
     generation += 1;
-    for (const [header, credential] of cache) if (matches(credential)) cache.delete(header);
+    cache.deleteWhere(matches);
+  }
+
+  function isKnownUnknown(token: string, nowMs: number): boolean {
+    const until = unknownTokens.get(token);
+    if (until === undefined) return false;
+    if (until > nowMs) return true;
+    unknownTokens.delete(token);
+    return false;
   }
 
   return {
@@ -209,6 +236,13 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     },
     invalidateToken: (tokenId) => forget((credential) => credential.tokenId === tokenId),
     invalidateProject: (projectId) => forget((credential) => credential.projectId === projectId),
-    clear: () => forget(() => true),
+    tokenCreated() {
+      generation += 1; // a lookup under way when the token was created must not be remembered as unknown
+      unknownTokens.clear();
+    },
+    clear() {
+      forget(() => true);
+      unknownTokens.clear();
+    },
   };
 }

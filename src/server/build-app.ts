@@ -165,6 +165,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     managementToken: config.secrets.managementToken,
     invalidateToken: auth.invalidateToken,
     invalidateProject: auth.invalidateProject,
+    tokenCreated: auth.tokenCreated,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

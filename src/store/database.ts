@@ -3,19 +3,32 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { createCodec, type Codec, type Dialect } from './codec.js';
+import { retryWhileLocked } from './lock-wait.js';
 import { migrations } from './migrations/index.js';
 import type { DatabaseSchema } from './schema/index.js';
 
 export interface DatabaseOptions {
   readonly driver: 'sqlite';
   readonly path: string;
+  /** How long a write waits for a lock held by another process before DatabaseLockedError. Default 2 s. */
+  readonly lockTimeoutMs?: number;
 }
+
+const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+/** Opening and migrating happen before the server serves anything: there, waiting on a lock is fine. */
+const STARTUP_BUSY_TIMEOUT_MS = 5_000;
 
 /** An open database: the query builder, the value codec of its engine, and its lifecycle. */
 export interface Database {
   readonly db: Kysely<DatabaseSchema>;
   readonly dialect: Dialect;
   readonly codec: Codec;
+  /**
+   * Runs a write, retried on timers while another process holds the lock, up to the lock
+   * timeout (then DatabaseLockedError). The connection itself never waits on a lock, so no
+   * query can block the event loop.
+   */
+  write<T>(attempt: () => Promise<T>): Promise<T>;
   /** Cheap round trip proving the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -25,14 +38,13 @@ export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
-function openSqlite(path: string): Kysely<DatabaseSchema> {
+function openSqlite(path: string): { connection: SQLite.Database; db: Kysely<DatabaseSchema> } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const connection = new SQLite(path);
+  const connection = new SQLite(path, { timeout: STARTUP_BUSY_TIMEOUT_MS });
   connection.pragma('journal_mode = WAL');
   connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  return { connection, db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) }) };
 }
 
 /** Applies every pending migration; throws MigrationError (Kysely itself only returns errors). */
@@ -47,17 +59,22 @@ export async function migrateToLatest(db: Kysely<DatabaseSchema>): Promise<void>
 
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const db = openSqlite(options.path);
+  const { connection, db } = openSqlite(options.path);
   try {
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  // better-sqlite3 waits out busy_timeout synchronously, on the only thread: from now on a
+  // locked database fails fast (SQLITE_BUSY) and `write` retries on timers instead.
+  connection.pragma('busy_timeout = 0');
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   return {
     db,
     dialect: 'sqlite',
     codec: createCodec('sqlite'),
+    write: (attempt) => retryWhileLocked(attempt, lockTimeoutMs),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,5 +1,7 @@
+import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DatabaseLockedError,
   consumeLimitedRequest,
   createUsageWriter,
   deleteProject,
@@ -113,5 +115,53 @@ describe('store (SQLite file)', () => {
     usage.recordRequest(a.id, now.getTime());
     await usage.close();
     expect((await findTokenById(database, a.id))?.requestCount).toBe(2);
+  });
+
+  describe('while another connection holds the write lock', () => {
+    let outside: SQLite.Database;
+    beforeEach(async () => {
+      await db.dispose();
+      db = await openTestDatabase({ lockTimeoutMs: 300 });
+      database = db.database;
+      outside = new SQLite(db.path);
+    });
+    afterEach(() => {
+      if (outside.inTransaction) outside.exec('COMMIT');
+      outside.close();
+    });
+
+    it('waits on timers, never on the event loop, and gives up with DatabaseLockedError (503)', async () => {
+      const t = await token((await project()).id, 5);
+      outside.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 10);
+      const refused = await consumeLimitedRequest(database, t.id, now).catch((caught: unknown) => caught);
+      clearInterval(ticker);
+      expect(refused).toBeInstanceOf(DatabaseLockedError);
+      expect(refused).toMatchObject({ code: 'service_unavailable', statusCode: 503, message: expect.stringMatching(/database is locked/) });
+      expect(ticks).toBeGreaterThan(0); // timers ran while the write waited
+      expect(await findTokenById(database, t.id)).toMatchObject({ requestCount: 0 }); // reads are not blocked
+      outside.exec('COMMIT');
+      expect(await consumeLimitedRequest(database, t.id, now)).toBe(true);
+    });
+
+    it('goes through once the lock is released within the wait', async () => {
+      const t = await token((await project()).id, 5);
+      outside.exec('BEGIN IMMEDIATE');
+      setTimeout(() => outside.exec('COMMIT'), 50);
+      expect(await consumeLimitedRequest(database, t.id, now)).toBe(true);
+    });
+
+    it('keeps usage counts written behind until the lock is released, losing none', async () => {
+      const a = await token((await project()).id);
+      const usage = createUsageWriter(database, { flushIntervalMs: 60_000 });
+      outside.exec('BEGIN IMMEDIATE');
+      for (let i = 0; i < 3; i++) usage.recordRequest(a.id, now.getTime());
+      await expect(usage.flush()).rejects.toBeInstanceOf(DatabaseLockedError);
+      usage.recordRequest(a.id, now.getTime());
+      outside.exec('COMMIT');
+      await usage.close();
+      expect((await findTokenById(database, a.id))?.requestCount).toBe(4);
+    });
   });
 });
