@@ -24,6 +24,8 @@ export interface Config {
     readonly maxConnections: number;
     readonly maxQueue: number;
     readonly maxRequestBytes: number;
+    /** Forward proxy for egress (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; lower-case names accepted). */
+    readonly egress: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
   };
   /** Limits on client connections, against slow or idle clients holding sockets. */
   readonly clients: {

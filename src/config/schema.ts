@@ -64,6 +64,17 @@ const httpUrl = parsed((text) => {
   }
 }, 'an http:// or https:// URL such as https://api.openai.com');
 
+// Like curl and Go, a proxy given without a scheme is an http:// one.
+const proxyUrl = parsed((text) => {
+  const trimmed = text.trim();
+  try {
+    const url = new URL(trimmed.includes('://') ? trimmed : `http://${trimmed}`);
+    return url.protocol === 'http:' && url.hostname !== '' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}, 'an http:// proxy URL such as http://proxy.example:3128 (user:password@ accepted)');
+
 const encryptionKey = parsed((text) => {
   const key = Buffer.from(text.trim(), 'base64');
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
@@ -96,6 +107,9 @@ export const settingsSchema = z
     CLIENT_BODY_TIMEOUT: duration.prefault('30s'),
     MAX_CLIENT_CONNECTIONS: positiveInt.default(4096),
     MAX_REQUEST_SIZE: byteSize.prefault('512MiB'),
+    HTTPS_PROXY: proxyUrl.optional(),
+    HTTP_PROXY: proxyUrl.optional(),
+    NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
   })

@@ -101,7 +101,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
-  const upstream = createUpstream(provider, upstreamLimits(config, provider));
+  const upstream = createUpstream(provider, upstreamLimits(config, provider), config.upstream.egress);
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
   const policy = createRequestPolicy(provider);
   const proxy = createProxyHandler({
