@@ -22,7 +22,7 @@ describe('llm-proxy manage (built binary)', () => {
     const created = await manage('project', 'create', '--name', 'CLI Project', '--openai-key', 'sk-cli-key-0123456789abcdef', '--json');
     expect(created.code).toBe(0);
     const project = JSON.parse(created.stdout) as { id: string; api_key: string };
-    expect(project.api_key).toBe('sk-cli-k...cdef');
+    expect(project.api_key).toBe('****cdef');
 
     const table = await manage('project', 'list');
     expect(table.code).toBe(0);
