@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** Request and response shapes of the management API (the Go original's JSON field names). */
 
 const MAX_DURATION_HOURS = 24 * 365;
+const MIN_DURATION_HOURS = 1 / 60;
 
 export const projectIdParams = z.object({ id: z.string().min(1).max(128) });
 export const tokenIdParams = z.object({
@@ -32,11 +33,16 @@ export const updateProjectBody = z
 export const createTokenBody = z
   .strictObject({
     project_id: z.string().min(1, 'project_id is required'),
-    duration_hours: z.number().positive().max(MAX_DURATION_HOURS, 'duration_hours must be at most 8760 (one year)').optional(),
+    // A lifetime under a minute is a token expired before anyone can use it.
+    duration_hours: z
+      .number()
+      .min(MIN_DURATION_HOURS, 'duration_hours must be at least 1/60 (one minute)')
+      .max(MAX_DURATION_HOURS, 'duration_hours must be at most 8760 (one year)')
+      .optional(),
     duration_minutes: z
       .number()
-      .int()
-      .positive()
+      .int('duration_minutes must be a whole number of minutes (at least 1)')
+      .min(1, 'duration_minutes must be at least 1 (one minute)')
       .max(MAX_DURATION_HOURS * 60, 'duration_minutes must be at most 525600 (one year)')
       .optional(),
     max_requests: z.number().int().min(0, 'max_requests must be >= 0').nullable().optional().describe('0 or null = unlimited'),

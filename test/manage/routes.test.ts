@@ -126,6 +126,12 @@ describe('management API', () => {
       [{ project_id: project.body.id, duration_hours: 1, duration_minutes: 60 }, 400, /not both/],
       [{ project_id: project.body.id, duration_hours: 9000 }, 400, /at most 8760/],
       [{ project_id: project.body.id, duration_hours: -1 }, 400, /duration_hours/],
+      [{ project_id: project.body.id, duration_hours: 1e-300 }, 400, /duration_hours must be at least 1\/60 \(one minute\)/],
+      [{ project_id: project.body.id, duration_hours: 0.001 }, 400, /duration_hours must be at least 1\/60/],
+      [{ project_id: project.body.id, duration_hours: 1e300 }, 400, /duration_hours must be at most 8760/],
+      [{ project_id: project.body.id, duration_minutes: 0.5 }, 400, /duration_minutes must be a whole number/],
+      [{ project_id: project.body.id, duration_minutes: 0 }, 400, /duration_minutes must be at least 1 \(one minute\)/],
+      [{ project_id: project.body.id, duration_minutes: 1e12 }, 400, /duration_minutes must be at most 525600/],
       [{ project_id: project.body.id, max_requests: -5 }, 400, /max_requests must be >= 0/],
       [{ project_id: 'nope' }, 404, /project nope not found/],
     ];
