@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeyProblem } from '../security/index.js';
 
 /** Request and response shapes of the management API (the Go original's JSON field names). */
 
@@ -10,15 +11,21 @@ export const tokenIdParams = z.object({
   id: z.string().min(1).max(128).describe("The token's id, or the token string itself"),
 });
 
+/** An upstream key must travel in an HTTP header: refused here, with the reason, rather than at the first proxied call. */
+function headerSafeKey(key: string, context: z.RefinementCtx): void {
+  const problem = key === '' ? undefined : apiKeyProblem(key);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: `api_key ${problem}` });
+}
+
 export const createProjectBody = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(255),
-  api_key: z.string().trim().min(1, 'api_key must not be empty'),
+  api_key: z.string().trim().min(1, 'api_key must not be empty').superRefine(headerSafeKey),
 });
 
 export const updateProjectBody = z
   .strictObject({
     name: z.string().trim().min(1, 'name must not be empty').max(255).optional(),
-    api_key: z.string().trim().optional().describe('Empty keeps the current key'),
+    api_key: z.string().trim().superRefine(headerSafeKey).optional().describe('Empty keeps the current key'),
     is_active: z.boolean().optional(),
     revoke_tokens: z.boolean().optional().describe('With is_active=false: also revoke every token of the project'),
   })

@@ -1,5 +1,5 @@
 import { ProxyError } from '../errors.js';
-import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
+import { apiKeyProblem, hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
 import { consumeLimitedRequest, findCredential, type Database, type UsageWriter } from '../store/index.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
@@ -34,8 +34,10 @@ interface CachedCredential extends Admission {
   readonly expiresAtMs: number | null;
   readonly maxRequests: number | null;
   readonly isProjectActive: boolean;
-  /** False when the project's stored key could not be decrypted. */
+  /** False when the project's stored key could not be decrypted or cannot be sent in a header. */
   readonly hasUpstreamKey: boolean;
+  /** Why the stored key is unusable, when that is not a decryption failure (sent to the client). */
+  readonly keyProblem: string | undefined;
   readonly cachedUntilMs: number;
 }
 
@@ -46,7 +48,19 @@ export interface TokenAuthenticatorOptions {
   readonly cacheTtlMs: number;
   readonly maxCachedTokens?: number;
   readonly now?: () => number;
+  /** Called when a project's stored key cannot be used: on every failed decryption, once per project for a key that is not header-safe. */
   readonly onKeyError?: (projectId: string, error: unknown) => void;
+}
+
+/**
+ * A stored key that node would refuse as a header value (written by an older version or by
+ * hand): the reason and the fix, never the key itself.
+ */
+function unsendableKeyMessage(projectId: string, problem: string): string {
+  return (
+    `The stored API key of project ${projectId} ${problem.replace(/; paste the key again as plain text$/, '')}: ` +
+    `set it again with "llm-proxy manage project update ${projectId} --openai-key <key>"`
+  );
 }
 
 /** The token of an `Authorization: Bearer sk-…` header, or undefined when missing or malformed. */
@@ -63,7 +77,7 @@ function refusal(credential: CachedCredential | null, nowMs: number): ProxyError
   if (!credential.isActive) return new ProxyError('token_inactive');
   if (credential.expiresAtMs !== null && credential.expiresAtMs <= nowMs) return new ProxyError('token_expired');
   if (!credential.isProjectActive) return new ProxyError('project_inactive');
-  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error');
+  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error', credential.keyProblem);
   return undefined;
 }
 
@@ -76,6 +90,27 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   const loading = new Map<string, Promise<CachedCredential | null>>();
   // Bumped by every invalidation, so a lookup that started before one is not cached after it.
   let generation = 0;
+  // Projects whose unsendable key was already logged (forgotten when the project changes).
+  const reportedKeyProblems = new Set<string>();
+
+  /** `Bearer <key>`, or the reason the stored key cannot be sent ('' authorization). */
+  function upstreamCredential(projectId: string, storedApiKey: string): { authorization: string; keyProblem?: string } {
+    let key: string;
+    try {
+      key = cipher.decrypt(storedApiKey);
+    } catch (error) {
+      options.onKeyError?.(projectId, error);
+      return { authorization: '' };
+    }
+    const problem = apiKeyProblem(key);
+    if (problem === undefined) return { authorization: `Bearer ${key}` };
+    const keyProblem = unsendableKeyMessage(projectId, problem);
+    if (!reportedKeyProblems.has(projectId)) {
+      reportedKeyProblems.add(projectId);
+      options.onKeyError?.(projectId, new Error(keyProblem));
+    }
+    return { authorization: '', keyProblem };
+  }
 
   async function fetchCredential(header: string, token: string, nowMs: number): Promise<CachedCredential | null> {
     const startedGeneration = generation;
@@ -87,12 +122,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     }
     if (found === undefined) return null;
     const { token: row, project } = found;
-    let upstreamAuthorization = '';
-    try {
-      upstreamAuthorization = `Bearer ${cipher.decrypt(project.storedApiKey)}`;
-    } catch (error) {
-      options.onKeyError?.(project.id, error);
-    }
+    const { authorization: upstreamAuthorization, keyProblem } = upstreamCredential(project.id, project.storedApiKey);
     const credential: CachedCredential = {
       tokenId: row.id,
       projectId: project.id,
@@ -102,6 +132,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       maxRequests: row.maxRequests,
       isProjectActive: project.isActive,
       hasUpstreamKey: upstreamAuthorization !== '',
+      keyProblem,
       cachedUntilMs: nowMs + cacheTtlMs,
     };
     if (generation === startedGeneration) {
@@ -163,7 +194,13 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       return admitted;
     },
     invalidateToken: (tokenId) => forget((credential) => credential.tokenId === tokenId),
-    invalidateProject: (projectId) => forget((credential) => credential.projectId === projectId),
-    clear: () => forget(() => true),
+    invalidateProject: (projectId) => {
+      reportedKeyProblems.delete(projectId);
+      forget((credential) => credential.projectId === projectId);
+    },
+    clear: () => {
+      reportedKeyProblems.clear();
+      forget(() => true);
+    },
   };
 }

@@ -60,7 +60,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cipher,
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
-    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key could not be decrypted'),
+    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
   const events = createInMemoryEventBus({
     bufferSize: config.events.bufferSize,

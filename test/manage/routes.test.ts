@@ -64,6 +64,8 @@ describe('management API', () => {
       [{ name: '', api_key: 'sk-1234567890' }, /name must not be empty/],
       [{ name: 'x', api_key: 'sk-abcd...wxyz' }, /obfuscated API key/],
       [{ name: 'x', api_key: 'k', extra: true }, /unknown field\(s\) extra/],
+      [{ name: 'x', api_key: 'sk-abc\u2013def' }, /body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+2013 at position 7\)/],
+      [{ name: 'x', api_key: 'sk-abc def' }, /body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+0020/],
     ];
     for (const [body, message] of cases) {
       const response = await harness.manage<ApiError>('POST', '/manage/projects', body);
@@ -79,6 +81,10 @@ describe('management API', () => {
     });
     expect(notJson.status).toBe(400);
     expect((JSON.parse(notJson.body) as ApiError).error.code).toBe('invalid_request');
+    const project = await createProject('header-safe-key');
+    const badKey = await harness.manage<ApiError>('PATCH', `/manage/projects/${project.body.id}`, { api_key: 'sk-new\u00a0key-0123456789' });
+    expect([badKey.status, badKey.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(badKey.body.error.message).toMatch(/body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+00A0/);
     const patch = await harness.manage<ApiError>('PATCH', `/manage/projects/whatever`, { revoke_tokens: true });
     expect(patch.status).toBe(400);
     expect(patch.body.error.message).toMatch(/revoke_tokens requires is_active=false/);

@@ -140,4 +140,27 @@ describe('token authenticator (real SQLite)', () => {
     });
     await expect(wrongKey.admit(`Bearer ${plaintext}`)).rejects.toMatchObject({ code: 'upstream_auth_error', statusCode: 503 });
   });
+
+  it('refuses with upstream_auth_error a stored key that cannot be sent in a header, and reports it once without the key', async () => {
+    const { plaintext, project } = await mint();
+    const storedKey = 'sk-pasted\u2013from-a-document';
+    await updateProject(db.database, project.id, { storedApiKey: storedKey }, new Date(nowMs));
+    const reports: string[] = [];
+    const reporting = createTokenAuthenticator({
+      database: db.database,
+      cipher: deps.cipher,
+      usage,
+      cacheTtlMs: 0, // every request reloads the credential
+      now: () => nowMs,
+      onKeyError: (projectId, error) => reports.push(`${projectId}: ${(error as Error).message}`),
+    });
+    for (let i = 0; i < 3; i++) {
+      const refused = reporting.admit(`Bearer ${plaintext}`);
+      await expect(refused).rejects.toMatchObject({ code: 'upstream_auth_error', statusCode: 503 });
+      await expect(refused).rejects.toThrow(/contains a character that cannot be sent in an HTTP header \(U\+2013.*manage project update .* --openai-key/);
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain(project.id);
+    expect(reports[0]).not.toContain(storedKey);
+  });
 });
