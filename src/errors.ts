@@ -72,7 +72,8 @@ export const ERROR_CATALOGUE = {
   invalid_path: {
     status: 400,
     type: REQUEST,
-    message: 'Request path is not normalised (empty, "." or ".." segments or encoded slashes are refused)',
+    message:
+      'Request path is not normalised (empty, "." or ".." segments, also with ";" parameters, backslashes and encoded "/", "\\" or "." are refused, even when double-encoded)',
     exitCode: 1,
   },
   param_not_allowed: {

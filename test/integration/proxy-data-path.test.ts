@@ -26,6 +26,11 @@ describe('the data path', () => {
       ['GET', '/v1/models/../../admin', 400, 'invalid_path'],
       ['GET', '/v1/models/..%2F..%2Fadmin', 400, 'invalid_path'],
       ['GET', '/v1//models', 400, 'invalid_path'],
+      ['GET', '/v1/models/%252e%252e/%252e%252e/admin', 400, 'invalid_path'],
+      ['GET', '/v1/models/..%252f..%252fadmin', 400, 'invalid_path'],
+      ['GET', '/v1/models/..;/..;/admin', 400, 'invalid_path'],
+      ['GET', '/v1/models/.;/gpt-4o', 400, 'invalid_path'],
+      ['GET', '/v1/models/..%3b/admin', 400, 'invalid_path'],
     ];
     for (const [method, path, status, code] of cases) {
       const response = await rawRequest(harness.url, { method, path, headers: auth() });
