@@ -34,12 +34,22 @@ export function assertUsableApiKey(apiKey: string): void {
   }
 }
 
-export async function createProject(deps: OperationDeps, input: { name: string; apiKey: string }): Promise<Project> {
+export interface NewProject {
+  readonly name: string;
+  readonly apiKey: string;
+  /** Sent upstream as OpenAI-Organization / OpenAI-Project; null or undefined = none. */
+  readonly openaiOrganization?: string | null;
+  readonly openaiProject?: string | null;
+}
+
+export async function createProject(deps: OperationDeps, input: NewProject): Promise<Project> {
   assertUsableApiKey(input.apiKey);
   try {
     return await insertProject(deps.database, {
       name: input.name,
       storedApiKey: deps.cipher.encrypt(input.apiKey),
+      openaiOrganization: input.openaiOrganization || null,
+      openaiProject: input.openaiProject || null,
       now: deps.now(),
     });
   } catch (error) {

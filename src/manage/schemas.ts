@@ -17,15 +17,40 @@ function headerSafeKey(key: string, context: z.RefinementCtx): void {
   if (problem !== undefined) context.addIssue({ code: 'custom', message: `api_key ${problem}` });
 }
 
+// Visible ASCII only: the value travels as an upstream header (OpenAI ids look like org-… / proj_…).
+const HEADER_SAFE_ID = /^[\x21-\x7e]*$/;
+
+/** An OpenAI organization or project id sent upstream for the project; null or "" = none. */
+function openAiId(field: string, example: string) {
+  return z
+    .string()
+    .trim()
+    .max(255, `${field} must be at most 255 characters`)
+    .regex(HEADER_SAFE_ID, `${field} must be printable ASCII without spaces (an id such as ${example}): it is sent as an HTTP header`)
+    .nullable()
+    .optional();
+}
+
+const openAiIds = {
+  openai_organization: openAiId('openai_organization', 'org-…').describe(
+    'Sent upstream as OpenAI-Organization with the key (a client cannot choose it); null or "" = none',
+  ),
+  openai_project: openAiId('openai_project', 'proj_…').describe(
+    'Sent upstream as OpenAI-Project with the key (a client cannot choose it); null or "" = none',
+  ),
+};
+
 export const createProjectBody = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(255),
   api_key: z.string().trim().min(1, 'api_key must not be empty').superRefine(headerSafeKey),
+  ...openAiIds,
 });
 
 export const updateProjectBody = z
   .strictObject({
     name: z.string().trim().min(1, 'name must not be empty').max(255).optional(),
     api_key: z.string().trim().superRefine(headerSafeKey).optional().describe('Empty keeps the current key'),
+    ...openAiIds,
     is_active: z.boolean().optional(),
     revoke_tokens: z.boolean().optional().describe('With is_active=false: also revoke every token of the project'),
   })
@@ -33,9 +58,17 @@ export const updateProjectBody = z
     message: 'revoke_tokens requires is_active=false',
     path: ['revoke_tokens'],
   })
-  .refine((body) => Object.values(body).some((value) => value !== undefined && value !== ''), {
-    message: 'nothing to update: give name, api_key or is_active',
-  });
+  .refine(
+    (body) =>
+      body.name !== undefined ||
+      (body.api_key ?? '') !== '' ||
+      body.is_active !== undefined ||
+      body.openai_organization !== undefined ||
+      body.openai_project !== undefined,
+    {
+    message: 'nothing to update: give name, api_key, openai_organization, openai_project or is_active',
+    },
+  );
 
 export const createTokenBody = z
   .strictObject({
@@ -84,7 +117,9 @@ const timestamp = z.string().describe('RFC 3339 time, UTC');
 export const projectResponse = z.object({
   id: z.string(),
   name: z.string(),
-  api_key: z.string().describe('Obfuscated: the key is never returned in clear'),
+  api_key: z.string().describe('Last 4 characters only (****WXYZ): the key is never returned in clear'),
+  openai_organization: z.string().nullable().describe('Sent upstream as OpenAI-Organization, or null'),
+  openai_project: z.string().nullable().describe('Sent upstream as OpenAI-Project, or null'),
   is_active: z.boolean(),
   deactivated_at: timestamp.nullable(),
   created_at: timestamp,

@@ -1,6 +1,6 @@
 import { ProxyError } from '../errors.js';
 import { apiKeyProblem, hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
-import { consumeLimitedRequest, findCredential, type Database, type UsageWriter } from '../store/index.js';
+import { consumeLimitedRequest, findCredential, type Database, type Project, type UsageWriter } from '../store/index.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
 export interface Admission {
@@ -8,6 +8,22 @@ export interface Admission {
   readonly projectId: string;
   /** `Bearer <project API key>`. */
   readonly upstreamAuthorization: string;
+  /**
+   * More headers for the upstream, as a flat [name, value, …] list (the project's
+   * OpenAI-Organization / OpenAI-Project); built once per cached credential, often empty.
+   */
+  readonly upstreamHeaders: readonly string[];
+}
+
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+
+/** The project's own upstream headers: its OpenAI organization and project ids, when set. */
+function projectUpstreamHeaders(project: { openaiOrganization: string | null; openaiProject: string | null }): readonly string[] {
+  if (project.openaiOrganization === null && project.openaiProject === null) return NO_HEADERS;
+  const headers: string[] = [];
+  if (project.openaiOrganization !== null) headers.push('openai-organization', project.openaiOrganization);
+  if (project.openaiProject !== null) headers.push('openai-project', project.openaiProject);
+  return Object.freeze(headers);
 }
 
 /**
@@ -52,15 +68,34 @@ export interface TokenAuthenticatorOptions {
   readonly onKeyError?: (projectId: string, error: unknown) => void;
 }
 
+/** What each stored value sent upstream is called, and the flag that sets it again. */
+const STORED_UPSTREAM_VALUES = {
+  key: { label: 'API key', flag: '--openai-key <key>' },
+  organization: { label: 'OpenAI organization id', flag: '--openai-organization <id>' },
+  project: { label: 'OpenAI project id', flag: '--openai-project <id>' },
+} as const;
+
 /**
- * A stored key that node would refuse as a header value (written by an older version or by
- * hand): the reason and the fix, never the key itself.
+ * Why a stored value node would refuse as a header value (written by an older version or by
+ * hand) makes the project unusable: the reason and the fix, never the value itself.
  */
-function unsendableKeyMessage(projectId: string, problem: string): string {
+function unsendableValueMessage(projectId: string, which: keyof typeof STORED_UPSTREAM_VALUES, problem: string): string {
+  const { label, flag } = STORED_UPSTREAM_VALUES[which];
   return (
-    `The stored API key of project ${projectId} ${problem.replace(/; paste the key again as plain text$/, '')}: ` +
-    `set it again with "llm-proxy manage project update ${projectId} --openai-key <key>"`
+    `The stored ${label} of project ${projectId} ${problem.replace(/; paste the key again as plain text$/, '')}: ` +
+    `set it again with "llm-proxy manage project update ${projectId} ${flag}"`
   );
+}
+
+/** The first stored value of the project that cannot be sent in a header, as a message. */
+function unsendableValue(project: Project, key: string): string | undefined {
+  const values = { key, organization: project.openaiOrganization, project: project.openaiProject };
+  for (const which of ['key', 'organization', 'project'] as const) {
+    const value = values[which];
+    const problem = value === null ? undefined : apiKeyProblem(value);
+    if (problem !== undefined) return unsendableValueMessage(project.id, which, problem);
+  }
+  return undefined;
 }
 
 /** The token of an `Authorization: Bearer sk-…` header, or undefined when missing or malformed. */
@@ -93,21 +128,20 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   // Projects whose unsendable key was already logged (forgotten when the project changes).
   const reportedKeyProblems = new Set<string>();
 
-  /** `Bearer <key>`, or the reason the stored key cannot be sent ('' authorization). */
-  function upstreamCredential(projectId: string, storedApiKey: string): { authorization: string; keyProblem?: string } {
+  /** `Bearer <key>`, or '' and why the project's stored values cannot be sent upstream. */
+  function upstreamCredential(project: Project): { authorization: string; keyProblem?: string } {
     let key: string;
     try {
-      key = cipher.decrypt(storedApiKey);
+      key = cipher.decrypt(project.storedApiKey);
     } catch (error) {
-      options.onKeyError?.(projectId, error);
+      options.onKeyError?.(project.id, error);
       return { authorization: '' };
     }
-    const problem = apiKeyProblem(key);
-    if (problem === undefined) return { authorization: `Bearer ${key}` };
-    const keyProblem = unsendableKeyMessage(projectId, problem);
-    if (!reportedKeyProblems.has(projectId)) {
-      reportedKeyProblems.add(projectId);
-      options.onKeyError?.(projectId, new Error(keyProblem));
+    const keyProblem = unsendableValue(project, key);
+    if (keyProblem === undefined) return { authorization: `Bearer ${key}` };
+    if (!reportedKeyProblems.has(project.id)) {
+      reportedKeyProblems.add(project.id);
+      options.onKeyError?.(project.id, new Error(keyProblem));
     }
     return { authorization: '', keyProblem };
   }
@@ -122,11 +156,12 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     }
     if (found === undefined) return null;
     const { token: row, project } = found;
-    const { authorization: upstreamAuthorization, keyProblem } = upstreamCredential(project.id, project.storedApiKey);
+    const { authorization: upstreamAuthorization, keyProblem } = upstreamCredential(project);
     const credential: CachedCredential = {
       tokenId: row.id,
       projectId: project.id,
       upstreamAuthorization,
+      upstreamHeaders: projectUpstreamHeaders(project),
       isActive: row.isActive,
       expiresAtMs: row.expiresAt?.getTime() ?? null,
       maxRequests: row.maxRequests,

@@ -118,4 +118,26 @@ describe('llm-proxy manage (built binary)', () => {
     const unknown = await runCli(['nonsense']);
     expect(unknown.code).toBe(1);
   });
+
+  it('sets, shows, changes and clears a project\'s OpenAI organization and project ids', async () => {
+    const created = await manage(
+      'project', 'create', '--name', 'With OpenAI ids', '--openai-key', 'sk-cli-key-0123456789abcdef',
+      '--openai-organization', 'org-cli', '--openai-project', 'proj_cli',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/OpenAI organization:\s+org-cli/);
+    expect(created.stdout).toMatch(/OpenAI project:\s+proj_cli/);
+    const id = /^ID:\s+(\S+)/m.exec(created.stdout)?.[1] ?? '';
+
+    const updated = await manage('project', 'update', id, '--openai-project', 'proj_new', '--json');
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ openai_organization: 'org-cli', openai_project: 'proj_new' });
+
+    const cleared = await manage('project', 'update', id, '--openai-organization', '', '--json');
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ openai_organization: null, openai_project: 'proj_new' });
+
+    const refused = await manage('project', 'update', id, '--openai-organization', 'org with spaces');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('openai_organization must be printable ASCII');
+  });
 });

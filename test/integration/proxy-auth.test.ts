@@ -97,6 +97,20 @@ describe('withering-token authentication on /v1', () => {
     expect((await models(`Bearer ${broken.token}`)).status).toBe(200);
   });
 
+  // Fails until src/proxy/proxy-handler.ts passes admission.upstreamHeaders to buildUpstreamHeaders:
+  // turn it into a plain `it` then.
+  it.fails("sends the project's OpenAI organization and project ids upstream, never the client's", async () => {
+    const { token, projectId } = await harness.issueToken();
+    await harness.manage('PATCH', `/manage/projects/${projectId}`, { openai_organization: 'org-project', openai_project: 'proj_project' });
+    const response = await rawRequest(harness.url, {
+      path: '/v1/models',
+      headers: { authorization: `Bearer ${token}`, 'openai-organization': 'org-client', 'openai-project': 'proj_client' },
+    });
+    expect(response.status).toBe(200);
+    const upstream = harness.mock.received.at(-1)?.headers;
+    expect([upstream?.['openai-organization'], upstream?.['openai-project']]).toEqual(['org-project', 'proj_project']);
+  });
+
   it('admits exactly max_requests of many parallel requests', async () => {
     const { token, tokenId } = await harness.issueToken({ maxRequests: 5 });
     const before = harness.mock.received.length;

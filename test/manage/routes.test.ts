@@ -11,6 +11,8 @@ interface Project {
   api_key: string;
   is_active: boolean;
   deactivated_at: string | null;
+  openai_organization: string | null;
+  openai_project: string | null;
 }
 interface Token {
   id: string;
@@ -88,6 +90,34 @@ describe('management API', () => {
     const patch = await harness.manage<ApiError>('PATCH', `/manage/projects/whatever`, { revoke_tokens: true });
     expect(patch.status).toBe(400);
     expect(patch.body.error.message).toMatch(/revoke_tokens requires is_active=false/);
+  });
+
+  it("keeps a project's OpenAI organization and project ids: set, shown, changed and cleared", async () => {
+    const created = await harness.manage<Project>('POST', '/manage/projects', {
+      name: 'with-openai-ids',
+      api_key: UPSTREAM_KEY,
+      openai_organization: 'org-AbC123',
+      openai_project: 'proj_XyZ789',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ openai_organization: 'org-AbC123', openai_project: 'proj_XyZ789' });
+    const path = `/manage/projects/${created.body.id}`;
+    expect((await harness.manage<Project>('GET', path)).body).toMatchObject({ openai_organization: 'org-AbC123', openai_project: 'proj_XyZ789' });
+    const changed = await harness.manage<Project>('PATCH', path, { openai_organization: 'org-Other' });
+    expect(changed.body).toMatchObject({ openai_organization: 'org-Other', openai_project: 'proj_XyZ789' });
+    const cleared = await harness.manage<Project>('PATCH', path, { openai_organization: '', openai_project: null });
+    expect(cleared.body).toMatchObject({ openai_organization: null, openai_project: null });
+    expect((await createProject('without-openai-ids')).body).toMatchObject({ openai_organization: null, openai_project: null });
+
+    const cases: [string, unknown, RegExp][] = [
+      ['POST', { name: 'bad-org', api_key: UPSTREAM_KEY, openai_organization: 'org abc' }, /body\.openai_organization: openai_organization must be printable ASCII without spaces .*HTTP header/],
+      ['POST', { name: 'bad-proj', api_key: UPSTREAM_KEY, openai_project: 'proj\u2013x' }, /body\.openai_project: openai_project must be printable ASCII/],
+      ['PATCH', { openai_project: 'p'.repeat(256) }, /body\.openai_project: openai_project must be at most 255 characters/],
+    ];
+    for (const [method, body, message] of cases) {
+      const response = await harness.manage<ApiError>(method, method === 'POST' ? '/manage/projects' : path, body);
+      expect([response.status, response.body.error.code, response.body.error.message]).toEqual([400, 'invalid_request', expect.stringMatching(message)]);
+    }
   });
 
   it('refuses a duplicate project name with 409 and an unknown project with 404', async () => {
@@ -193,6 +223,8 @@ describe('management API', () => {
     const response = await rawRequest(harness.url, { path: '/manage/openapi.json' });
     const document = JSON.parse(response.body) as { openapi: string; paths: Record<string, object> };
     expect(document.openapi).toMatch(/^3\./);
+    const createProjectDoc = JSON.stringify(document.paths['/manage/projects']);
+    for (const field of ['openai_organization', 'openai_project']) expect(createProjectDoc).toContain(field);
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/manage/projects', '/manage/projects/{id}', '/manage/projects/{id}/tokens/revoke', '/manage/tokens', '/manage/tokens/{id}']),
     );
