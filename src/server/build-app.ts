@@ -19,7 +19,8 @@ import {
 import { createApiKeyCipher } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { installErrorHandling } from './error-handler.js';
+import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -81,8 +82,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
+    // Errors node's parser and Fastify's router raise before any route: OpenAI shape too.
+    clientErrorHandler: createClientErrorHandler(logger),
+    frameworkErrors: frameworkErrorHandler,
     serverFactory: (fastifyHandler) => {
-      server = createServer((req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)));
+      server = createServer({ requireHostHeader: false }, (req, res) => {
+        if (refuseMissingHost(req, res)) return;
+        if (isProxyPath(req.url)) proxy.handle(req, res);
+        else fastifyHandler(req, res);
+      });
       return server;
     },
   });
