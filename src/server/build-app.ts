@@ -85,6 +85,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Errors node's parser and Fastify's router raise before any route: OpenAI shape too.
     clientErrorHandler: createClientErrorHandler(logger),
     frameworkErrors: frameworkErrorHandler,
+    return503OnClosing: false,
     serverFactory: (fastifyHandler) => {
       server = createServer({ requireHostHeader: false }, (req, res) => {
         if (refuseMissingHost(req, res)) return;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ERROR_CATALOGUE, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
+import { ERROR_CATALOGUE, ProxyError, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
 
 interface Rendered {
   readonly code: ErrorCode;
@@ -53,6 +53,16 @@ export const frameworkErrorHandler = sendError;
 /** The one place a Fastify route's error becomes a response: the OpenAI-style JSON error body. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
+
+  // A request that reaches a route while the server shuts down (on a busy keep-alive connection)
+  // gets our 503, not Fastify's own body: build-app turns Fastify's off (return503OnClosing: false).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ProxyError('service_unavailable', 'The server is shutting down: retry in a moment');
+  });
 
   app.setNotFoundHandler((request, reply) => {
     void reply

@@ -115,3 +115,46 @@ describe('errors raised by node and Fastify before any route are in the OpenAI s
     expect((await fetch(`${harness.url}/health`)).status).toBe(200);
   });
 });
+
+describe('a request that reaches the management routes during shutdown', () => {
+  it('is answered 503 in the OpenAI shape', async () => {
+    const harness = await startHarness();
+    const { token } = await harness.issueToken();
+    let release: () => void = () => undefined;
+    const upstreamHolding = new Promise<void>((holding) => {
+      harness.mock.route('/v1/models', (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        holding();
+        release = () => res.end('{"object":"list","data":[]}');
+      });
+    });
+    const url = new URL(harness.url);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.on('close', resolve));
+    const giveUp = setTimeout(() => socket.destroy(), 10_000);
+    try {
+      // The connection is busy with an upstream call when the shutdown starts, so it stays open...
+      socket.write(`GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      await upstreamHolding;
+      const closing = harness.proxy.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      // ...and carries one more request, which reaches Fastify after the shutdown began.
+      const healthArrived = new Promise<void>((resolve) => {
+        harness.proxy.server.on('request', (req: { url?: string }) => req.url === '/health' && resolve());
+      });
+      socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      await healthArrived;
+      release();
+      await closing;
+      await closed;
+    } finally {
+      clearTimeout(giveUp);
+      socket.destroy();
+      await harness.mock.close();
+    }
+    const second = received.slice(received.indexOf('HTTP/1.1', 1));
+    expect(parseAnswer(second)).toMatchObject({ status: 503, contentType: expect.stringMatching(/^application\/json/), error: { code: 'service_unavailable' } });
+  });
+});
