@@ -135,7 +135,7 @@ export const ERROR_CATALOGUE = {
   request_timeout: {
     status: 408,
     type: REQUEST,
-    message: 'The request headers did not arrive in time',
+    message: 'The request did not arrive in time (headers or body sent too slowly)',
     exitCode: 1,
   },
   uri_too_long: {
