@@ -28,7 +28,8 @@ import {
 import { createApiKeyCipher } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { installErrorHandling } from './error-handler.js';
+import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { createLogger, logDestination, type Logger } from './logger.js';
 
@@ -95,7 +96,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cipher,
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
-    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key could not be decrypted'),
+    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
   const events = createInMemoryEventBus({
     bufferSize: config.events.bufferSize,
@@ -120,18 +121,28 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
+    // Errors node's parser and Fastify's router raise before any route: OpenAI shape too.
+    clientErrorHandler: createClientErrorHandler(logger),
+    frameworkErrors: frameworkErrorHandler,
+    return503OnClosing: false,
     serverFactory: (fastifyHandler) => {
       server = createServer(
         {
           headersTimeout: config.clients.headerTimeoutMs,
           requestTimeout: 0, // bodies are bounded in pace by the proxy, not by a total time
           connectionsCheckingInterval: Math.min(1000, config.clients.headerTimeoutMs),
+          requireHostHeader: false, // answered below, in the OpenAI error shape
         },
-        (req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)),
+        (req, res) => {
+          if (refuseMissingHost(req, res)) return;
+          if (isProxyPath(req.url)) proxy.handle(req, res);
+          else fastifyHandler(req, res);
+        },
       );
       server.maxConnections = config.clients.maxConnections;
       // Expect: 100-continue: the proxy checks the token before asking for the body.
       server.on('checkContinue', (req, res) => {
+        if (refuseMissingHost(req, res)) return;
         if (isProxyPath(req.url)) return proxy.handle(req, res, true);
         res.writeContinue();
         fastifyHandler(req, res);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
@@ -38,10 +38,36 @@ export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIRECTORY = 0o700;
+
+/**
+ * Creates `path` empty with mode 0600 (an empty file is an empty SQLite database); false when it
+ * already exists. Done with open(2)'s mode rather than the process umask, which worker threads
+ * cannot change and which would race with every other file the process creates.
+ */
+function createPrivateFile(path: string): boolean {
+  try {
+    closeSync(openSync(path, 'wx', PRIVATE_FILE));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Project keys live in this file (plaintext without ENCRYPTION_KEY): a new one is readable by its owner only. */
 function openSqlite(path: string): { connection: SQLite.Database; db: Kysely<DatabaseSchema> } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:' && path !== '';
+  let created = false;
+  if (onDisk) {
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIRECTORY });
+    created = createPrivateFile(path);
+  }
   const connection = new SQLite(path, { timeout: STARTUP_BUSY_TIMEOUT_MS });
   connection.pragma('journal_mode = WAL');
+  // SQLite gives -wal and -shm the mode of the database file; made sure of here all the same.
+  if (created) for (const companion of [`${path}-wal`, `${path}-shm`]) if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE);
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
   return { connection, db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) }) };

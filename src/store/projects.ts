@@ -10,6 +10,8 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
     id: row.id,
     name: row.name,
     storedApiKey: row.api_key,
+    openaiOrganization: row.openai_organization,
+    openaiProject: row.openai_project,
     isActive: readBool(row.is_active),
     deactivatedAt: readOptionalTime(row.deactivated_at),
     createdAt: readTime(row.created_at),
@@ -36,13 +38,15 @@ export async function findProjectByName({ db }: Database, name: string): Promise
 /** Inserts a project; a duplicate name throws a unique violation (see isUniqueViolation). */
 export async function insertProject(
   database: Database,
-  input: { name: string; storedApiKey: string; now: Date },
+  input: { name: string; storedApiKey: string; openaiOrganization?: string | null; openaiProject?: string | null; now: Date },
 ): Promise<Project> {
   const { db, codec } = database;
   const row: Selectable<ProjectsTable> = {
     id: randomUUID(),
     name: input.name,
     api_key: input.storedApiKey,
+    openai_organization: input.openaiOrganization ?? null,
+    openai_project: input.openaiProject ?? null,
     is_active: codec.bool(true),
     deactivated_at: null,
     created_at: codec.time(input.now),
@@ -55,6 +59,9 @@ export async function insertProject(
 export interface ProjectChanges {
   readonly name?: string;
   readonly storedApiKey?: string;
+  /** null clears. */
+  readonly openaiOrganization?: string | null;
+  readonly openaiProject?: string | null;
   readonly isActive?: boolean;
 }
 
@@ -81,6 +88,8 @@ export async function updateProject(
       .set({
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.storedApiKey !== undefined && { api_key: changes.storedApiKey }),
+        ...(changes.openaiOrganization !== undefined && { openai_organization: changes.openaiOrganization }),
+        ...(changes.openaiProject !== undefined && { openai_project: changes.openaiProject }),
         ...isActiveChanges,
         updated_at: codec.time(now),
       })

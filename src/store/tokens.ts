@@ -90,6 +90,8 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
     .select([
       'projects.name as p_name',
       'projects.api_key as p_api_key',
+      'projects.openai_organization as p_openai_organization',
+      'projects.openai_project as p_openai_project',
       'projects.is_active as p_is_active',
       'projects.deactivated_at as p_deactivated_at',
       'projects.created_at as p_created_at',
@@ -104,6 +106,8 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
       id: row.project_id,
       name: row.p_name,
       api_key: row.p_api_key,
+      openai_organization: row.p_openai_organization,
+      openai_project: row.p_openai_project,
       is_active: row.p_is_active,
       deactivated_at: row.p_deactivated_at,
       created_at: row.p_created_at,

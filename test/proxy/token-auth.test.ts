@@ -205,4 +205,45 @@ describe('token authenticator (real SQLite)', () => {
     });
     await expect(wrongKey.admit(`Bearer ${plaintext}`)).rejects.toMatchObject({ code: 'upstream_auth_error', statusCode: 503 });
   });
+
+  it("carries the project's OpenAI organization and project ids as upstream headers", async () => {
+    const { plaintext, project } = await mint();
+    expect((await auth.admit(`Bearer ${plaintext}`)).upstreamHeaders).toEqual([]);
+    await updateProject(db.database, project.id, { openaiOrganization: 'org-abc', openaiProject: 'proj_xyz' }, new Date(nowMs));
+    auth.invalidateProject(project.id);
+    const admission = await auth.admit(`Bearer ${plaintext}`);
+    expect(admission.upstreamHeaders).toEqual(['openai-organization', 'org-abc', 'openai-project', 'proj_xyz']);
+    expect(auth.admitCached(`Bearer ${plaintext}`)?.upstreamHeaders).toBe(admission.upstreamHeaders); // built once
+  });
+
+  it('refuses with upstream_auth_error a stored OpenAI id that cannot be sent in a header', async () => {
+    const { plaintext, project } = await mint();
+    await updateProject(db.database, project.id, { openaiProject: 'proj\u00a0x' }, new Date(nowMs));
+    const refused = auth.admit(`Bearer ${plaintext}`);
+    await expect(refused).rejects.toMatchObject({ code: 'upstream_auth_error' });
+    await expect(refused).rejects.toThrow(/stored OpenAI project id .* \(U\+00A0.*--openai-project <id>/);
+  });
+
+  it('refuses with upstream_auth_error a stored key that cannot be sent in a header, and reports it once without the key', async () => {
+    const { plaintext, project } = await mint();
+    const storedKey = 'sk-pasted\u2013from-a-document';
+    await updateProject(db.database, project.id, { storedApiKey: storedKey }, new Date(nowMs));
+    const reports: string[] = [];
+    const reporting = createTokenAuthenticator({
+      database: db.database,
+      cipher: deps.cipher,
+      usage,
+      cacheTtlMs: 0, // every request reloads the credential
+      now: () => nowMs,
+      onKeyError: (projectId, error) => reports.push(`${projectId}: ${(error as Error).message}`),
+    });
+    for (let i = 0; i < 3; i++) {
+      const refused = reporting.admit(`Bearer ${plaintext}`);
+      await expect(refused).rejects.toMatchObject({ code: 'upstream_auth_error', statusCode: 503 });
+      await expect(refused).rejects.toThrow(/contains a character that cannot be sent in an HTTP header \(U\+2013.*manage project update .* --openai-key/);
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain(project.id);
+    expect(reports[0]).not.toContain(storedKey);
+  });
 });

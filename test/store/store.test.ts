@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/store/migrations/index.js';
+import type { DatabaseSchema } from '../../src/store/schema/index.js';
 import {
   DatabaseLockedError,
   consumeLimitedRequest,
@@ -17,6 +21,7 @@ import {
   updateProject,
   type Database,
 } from '../../src/store/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 describe('store (SQLite file)', () => {
@@ -43,6 +48,31 @@ describe('store (SQLite file)', () => {
     database = await openDatabase({ driver: 'sqlite', path: db.path });
     db = { ...db, database, dispose: db.dispose };
     expect((await listProjects(database)).map((p) => p.name)).toEqual(['kept']);
+  });
+
+  it("upgrades a database of the first schema: existing projects get no OpenAI ids, new ones keep theirs", async () => {
+    const temp = makeTempDir('llm-proxy-upgrade-');
+    const path = join(temp.dir, 'old.db');
+    const old = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+    try {
+      const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => migrations } }).migrateTo('0001-projects-and-tokens');
+      expect(error).toBeUndefined();
+      const stamp = now.toISOString();
+      await old.insertInto('projects').values({ id: 'p-old', name: 'old', api_key: 'sk-old', is_active: 1, created_at: stamp, updated_at: stamp }).execute();
+    } finally {
+      await old.destroy();
+    }
+    const upgraded = await openDatabase({ driver: 'sqlite', path });
+    try {
+      expect((await listProjects(upgraded))[0]).toMatchObject({ id: 'p-old', openaiOrganization: null, openaiProject: null });
+      const changed = await updateProject(upgraded, 'p-old', { openaiOrganization: 'org-1', openaiProject: 'proj_1' }, now);
+      expect(changed).toMatchObject({ openaiOrganization: 'org-1', openaiProject: 'proj_1' });
+      const cleared = await updateProject(upgraded, 'p-old', { openaiOrganization: null }, now);
+      expect(cleared).toMatchObject({ openaiOrganization: null, openaiProject: 'proj_1' });
+    } finally {
+      await upgraded.close();
+      temp.remove();
+    }
   });
 
   it('round-trips projects and tokens with their types', async () => {
