@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { numberBetween, positiveInteger } from '../option-parsers.js';
-import { DEFAULT_CHAT_BASE_URL, DEFAULT_CHAT_MODEL } from './chat-settings.js';
+import { DEFAULT_CHAT_MODEL } from './chat-settings.js';
 
 export interface ChatOptions {
   readonly token?: string;
-  readonly baseUrl: string;
+  /** Default: the server's LISTEN_ADDR from the environment or ./.env, else http://localhost:8080. */
+  readonly baseUrl?: string;
   readonly model: string;
   readonly system?: string;
   readonly temperature?: number;
@@ -20,7 +21,7 @@ export function registerOpenAiCommand(program: Command, io: Io): void {
     .command('chat')
     .description('Chat with a model through the proxy: replies stream to stdout, the conversation is kept until you quit')
     .option('--token <token>', 'withering token (sk-…) issued by llm-proxy (default: PROXY_TOKEN from the environment or ./.env)')
-    .option('--base-url <url>', 'base URL of the proxy; /v1 is added unless already there', DEFAULT_CHAT_BASE_URL)
+    .option('--base-url <url>', 'base URL of the proxy; /v1 is added unless already there (default: LISTEN_ADDR of ./.env as http://…, else http://localhost:8080)')
     .option('--model <model>', 'model to chat with', DEFAULT_CHAT_MODEL)
     .option('--system <prompt>', 'system prompt, sent first with every message (default: none)')
     .option('--temperature <n>', "sampling temperature from 0 to 2 (default: the model's)", numberBetween(0, 2))
