@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'dotenv';
-import { startMockOpenAi, type MockOpenAi } from '../support/mock-openai.js';
-import { runCli, startCliServer } from '../support/cli.js';
-import { makeTempDir } from '../support/temp-dir.js';
+import { startMockOpenAi, type MockOpenAi } from '../../support/mock-openai.js';
+import { runCli, startCliServer } from '../../support/cli.js';
+import { makeTempDir } from '../../support/temp-dir.js';
 
 describe('llm-proxy setup (built binary)', () => {
   let mock: MockOpenAi;
