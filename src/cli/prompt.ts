@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { UsageError, type Io } from './io.js';
+import { createMutableEcho } from './muted-echo.js';
 
 /** Says what is wrong with an answer, or undefined when it is fine. */
 export type AnswerCheck = (answer: string) => string | undefined;
@@ -21,16 +21,8 @@ export interface Prompter {
  */
 export function createPrompter(io: Io): Prompter {
   const isTerminal = io.stdin.isTTY === true && typeof io.stdin.setRawMode === 'function';
-  let isMuted = false;
-  const echo = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      if (!isMuted) io.stderr.write(chunk.toString('utf8'));
-      done();
-    },
-  });
-  // readline wraps long lines at the terminal's width.
-  Object.defineProperty(echo, 'columns', { get: () => (io.stderr as { columns?: number }).columns ?? 80 });
-  const rl = createInterface({ input: io.stdin, output: isTerminal ? echo : undefined, terminal: isTerminal, historySize: 0 });
+  const echo = createMutableEcho(io.stderr);
+  const rl = createInterface({ input: io.stdin, output: isTerminal ? echo.output : undefined, terminal: isTerminal, historySize: 0 });
 
   // Lines are queued as they come, so answers piped in ahead of their questions are not lost.
   const lines: string[] = [];
@@ -72,12 +64,12 @@ export function createPrompter(io: Io): Prompter {
     }
     rl.setPrompt(question);
     rl.prompt();
-    isMuted = isHidden;
+    echo.mute(isHidden);
     try {
       return await nextLine();
     } finally {
       if (isHidden) {
-        isMuted = false;
+        echo.mute(false);
         io.stderr.write('\n');
       }
     }

@@ -30,9 +30,12 @@ export function registerOpenAiCommand(program: Command, io: Io): void {
     .addHelpText(
       'after',
       `
-Each line is one message; the whole conversation is sent with it. exit, quit, Ctrl-D or Ctrl-C
-at an empty prompt ends the session; /reset clears the history (the system prompt stays);
-Ctrl-C while a reply streams stops that reply. A message that fails or is stopped is left out
+Each line is one message; the whole conversation is sent with it. exit, quit, /exit, Ctrl-D or
+Ctrl-C twice at an empty prompt ends the session; /reset clears the history (the system prompt
+stays); /help lists the commands, which are never sent to the model (start a message with // to
+send a leading /). Ctrl-C while a reply streams stops that reply. At a terminal the token and
+the proxy are checked first with GET /v1/models (it counts as one request of the token), and
+prompt and replies are coloured unless NO_COLOR is set. A message that fails or is stopped is left out
 of the history. When stdin is not a terminal there is no prompt and no banner: stdout holds
 only the replies, each ended by a newline, so the command can be scripted.
 
