@@ -4,6 +4,7 @@ import { isProxyError } from '../errors.js';
 import type { ManageApiError, ManageUnreachableError } from '../manage-client/index.js';
 import { ChatSessionError } from './chat/chat-session-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { cliCommand } from './invocation.js';
 
 /**
  * Errors of modules that --help and most commands never load (the store, the proxy) are told apart
@@ -29,7 +30,7 @@ export function reportError(error: unknown): ReportedError {
   if (isNamed<ManageUnreachableError>(error, 'ManageUnreachableError')) {
     return {
       exitCode: EXIT.network,
-      message: `Error: ${error.message}: is \`llm-proxy server\` running there? Point elsewhere with --manage-api-base-url.`,
+      message: `Error: ${error.message}: is the server (\`${cliCommand()} server\`) running there? Point elsewhere with --manage-api-base-url.`,
     };
   }
   if (isNamed<ManageApiError>(error, 'ManageApiError')) {
