@@ -5,6 +5,7 @@ import type { ManageApiError, ManageUnreachableError } from '../manage-client/in
 import { ChatSessionError } from './chat/chat-session-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { cliCommand } from './invocation.js';
+import { inFlagTerms, nextStepFor } from './manage/flag-names.js';
 
 /**
  * Errors of modules that --help and most commands never load (the store, the proxy) are told apart
@@ -40,7 +41,8 @@ export function reportError(error: unknown): ReportedError {
         message: `Error: the management token was rejected (HTTP 401): pass the server's MANAGEMENT_TOKEN with --management-token or the MANAGEMENT_TOKEN variable.`,
       };
     }
-    return { exitCode: EXIT.general, message: `Error: ${error.message} (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` };
+    const status = `HTTP ${error.status}${error.code ? `, ${error.code}` : ''}`;
+    return { exitCode: EXIT.general, message: `Error: ${inFlagTerms(error.message)} (${status}).${nextStepFor(error.code)}` };
   }
   if (error instanceof ChatSessionError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (error instanceof TargetUnreachableError) return { exitCode: EXIT.network, message: `Error: ${error.message}` };

@@ -5,7 +5,8 @@ import { MANAGEMENT_TOKEN, startHarness, type Harness } from '../support/proxy-h
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
-describe('llm-proxy manage (built binary)', () => {
+// Each test spawns the binary several times: allow for a busy machine.
+describe('llm-proxy manage (built binary)', { timeout: 60_000 }, () => {
   let harness: Harness;
   const temp = makeTempDir();
   beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('llm-proxy manage (built binary)', () => {
     expect([deleted.code, deleted.stdout]).toEqual([0, `Project ${project.id} deleted, with its 0 token(s).\n`]);
     const missing = await manage('project', 'get', project.id);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^Error: project .* not found \(HTTP 404, project_not_found\)\n$/);
+    expect(missing.stderr).toMatch(/^Error: project .* not found \(HTTP 404, project_not_found\)\. List the projects: npx llm-proxy manage project list\n$/);
   });
 
   it('generates, lists, gets and revokes tokens', async () => {
@@ -83,7 +84,12 @@ describe('llm-proxy manage (built binary)', () => {
     const first = JSON.parse((await manage('project', 'create', '--name', 'Taken', '--openai-key', 'sk-cli-key-taken-0123456789', '--json')).stdout) as { id: string };
     const second = JSON.parse((await manage('project', 'create', '--name', 'Other', '--openai-key', 'sk-cli-key-other-0123456789', '--json')).stdout) as { id: string };
     const rename = await manage('project', 'update', second.id, '--name', 'Taken');
-    expect([rename.code, rename.stderr]).toEqual([1, 'Error: a project named "Taken" already exists (HTTP 409, project_name_taken)\n']);
+    expect([rename.code, rename.stderr]).toEqual([1, 'Error: a project named "Taken" already exists (HTTP 409, project_name_taken). Choose another --name.\n']);
+    // The API's field names are told as the flags that set them.
+    const longName = await manage('project', 'update', second.id, '--name', 'n'.repeat(300));
+    expect(longName.code).toBe(1);
+    expect(longName.stderr).toMatch(/^Error: --name: .*\(HTTP 400, invalid_request\)\.\n$/);
+    expect(longName.stderr).not.toContain('body.');
 
     const both = await manage('project', 'update', first.id, '--activate', '--deactivate');
     expect(both.code).toBe(1);

@@ -5,7 +5,8 @@ import { startMockOpenAi, streamChat, type MockOpenAi } from '../support/mock-op
 import { runCli, startCliServer } from '../support/cli.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
-describe('llm-proxy server (built binary)', () => {
+// Each test spawns the binary several times: allow for a busy machine.
+describe('llm-proxy server (built binary)', { timeout: 60_000 }, () => {
   let mock: MockOpenAi;
   beforeAll(async () => {
     mock = await startMockOpenAi();

@@ -6,7 +6,8 @@ import { startMockOpenAi, type MockOpenAi } from '../../support/mock-openai.js';
 import { runCli, startCliServer } from '../../support/cli.js';
 import { makeTempDir } from '../../support/temp-dir.js';
 
-describe('llm-proxy setup (built binary)', () => {
+// Each test spawns the binary several times: allow for a busy machine.
+describe('llm-proxy setup (built binary)', { timeout: 60_000 }, () => {
   let mock: MockOpenAi;
   beforeAll(async () => {
     mock = await startMockOpenAi();
