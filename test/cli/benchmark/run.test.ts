@@ -180,9 +180,11 @@ describe('llm-proxy benchmark through the real proxy', () => {
     }
     const lines = stdout().split('\n');
     expect(Math.max(...lines.map((line) => line.length)), stdout()).toBeLessThanOrEqual(60);
-    // The mean goes first; the median, P99 and max stay.
-    expect(stdout()).toMatch(/^LATENCY \(ms\) +COUNT( +MIN)? +P50 +P99 +MAX$/m);
-    expect(stdout()).toMatch(/^added first byte +4( +\d+\.\d{3}){3,4}$/m);
+    // How many columns fit depends on the figures; the mean goes first, the median, P99 and max stay.
+    const header = lines.find((line) => line.startsWith('LATENCY (ms)')) ?? '';
+    expect(header).not.toContain('MEAN');
+    expect(header).toMatch(/ P50 .* P99 +MAX$/);
+    expect(stdout()).toMatch(/^added first byte +4( +\d+\.\d{3}){3,6}$/m);
     expect(lines).toContain('added first byte: what the proxy added before the response');
   });
 
