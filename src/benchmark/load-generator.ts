@@ -128,6 +128,7 @@ class LoadRun implements ExchangeOwner {
       sent: this.#sent,
       completed: this.recorder.succeeded + this.recorder.failed,
       failed: this.recorder.failed,
+      unauthorized: this.recorder.countOfStatus(401),
       elapsedMs: now - this.#startedAtMs,
     });
   }

@@ -63,6 +63,11 @@ export class Recorder {
     return this.#succeeded;
   }
 
+  /** How many responses so far had this status. */
+  countOfStatus(status: number): number {
+    return this.#statusCounts[status] ?? 0;
+  }
+
   get failed(): number {
     return this.#failed;
   }

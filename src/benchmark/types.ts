@@ -45,6 +45,8 @@ export interface LoadProgress {
   /** Requests answered or failed so far (succeeded + failed). */
   readonly completed: number;
   readonly failed: number;
+  /** Responses with status 401 so far (a wrong token: nothing will get better). */
+  readonly unauthorized: number;
   readonly elapsedMs: number;
 }
 

@@ -1,10 +1,22 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDurationMs } from '../config/index.js';
 
-export function positiveNumber(text: string): number {
+/** Longest token lifetime the management API accepts: one year. */
+export const MAX_TOKEN_HOURS = 24 * 365;
+
+/** Why a token lifetime in hours is not acceptable, or undefined. */
+export function hoursProblem(text: string): string | undefined {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a positive number.');
-  return value;
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) return 'expected a positive number of hours';
+  if (value > MAX_TOKEN_HOURS) return `expected at most ${MAX_TOKEN_HOURS} hours (one year)`;
+  return undefined;
+}
+
+/** A token lifetime in hours: positive, at most one year. */
+export function hoursParser(text: string): number {
+  const problem = hoursProblem(text);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+  return Number(text);
 }
 
 export function positiveInteger(text: string): number {

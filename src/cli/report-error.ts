@@ -4,6 +4,8 @@ import { isProxyError } from '../errors.js';
 import type { ManageApiError, ManageUnreachableError } from '../manage-client/index.js';
 import { ChatSessionError } from './chat/chat-session-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { cliCommand } from './invocation.js';
+import { inFlagTerms, nextStepFor } from './manage/flag-names.js';
 
 /**
  * Errors of modules that --help and most commands never load (the store, the proxy) are told apart
@@ -29,7 +31,7 @@ export function reportError(error: unknown): ReportedError {
   if (isNamed<ManageUnreachableError>(error, 'ManageUnreachableError')) {
     return {
       exitCode: EXIT.network,
-      message: `Error: ${error.message}: is \`llm-proxy server\` running there? Point elsewhere with --manage-api-base-url.`,
+      message: `Error: ${error.message}: is the server (\`${cliCommand()} server\`) running there? Point elsewhere with --manage-api-base-url.`,
     };
   }
   if (isNamed<ManageApiError>(error, 'ManageApiError')) {
@@ -39,7 +41,8 @@ export function reportError(error: unknown): ReportedError {
         message: `Error: the management token was rejected (HTTP 401): pass the server's MANAGEMENT_TOKEN with --management-token or the MANAGEMENT_TOKEN variable.`,
       };
     }
-    return { exitCode: EXIT.general, message: `Error: ${error.message} (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` };
+    const status = `HTTP ${error.status}${error.code ? `, ${error.code}` : ''}`;
+    return { exitCode: EXIT.general, message: `Error: ${inFlagTerms(error.message)} (${status}).${nextStepFor(error.code)}` };
   }
   if (error instanceof ChatSessionError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (error instanceof TargetUnreachableError) return { exitCode: EXIT.network, message: `Error: ${error.message}` };

@@ -11,5 +11,5 @@ export {
 } from './load-config.js';
 export { SETTING_NAMES, type SettingName } from './schema.js';
 export { readEnvFile, updateEnvFile } from './env-file.js';
-export { readClientSetting, type ClientSettingsOptions } from './client-settings.js';
+export { DEFAULT_PROXY_URL, defaultProxyUrl, localUrlOf, readClientSetting, type ClientSettingsOptions } from './client-settings.js';
 export { parseByteSize, parseDurationMs, parseListenAddress, type ListenAddress } from './units.js';

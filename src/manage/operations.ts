@@ -56,9 +56,13 @@ export async function createProject(deps: OperationDeps, input: NewProject): Pro
       now: deps.now(),
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ProxyError('project_name_taken', `a project named "${input.name}" already exists`);
-    throw error;
+    throw nameTakenOr(error, input.name);
   }
+}
+
+/** A unique violation on the project name as the API's 409; any other error as it is. */
+export function nameTakenOr(error: unknown, name: string | undefined): unknown {
+  return isUniqueViolation(error) ? new ProxyError('project_name_taken', `a project named "${name ?? ''}" already exists`) : error;
 }
 
 export interface IssuedToken {

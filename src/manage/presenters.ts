@@ -1,6 +1,6 @@
 import { obfuscateSecret, type ApiKeyCipher } from '../security/index.js';
 import type { Project, Token } from '../store/index.js';
-import type { ProjectResponse, TokenResponse } from './schemas.js';
+import type { ProjectResponse, TokenResponse, TokenStatus } from './schemas.js';
 
 const iso = (date: Date | null): string | null => date && date.toISOString();
 
@@ -25,11 +25,21 @@ export function presentProject(project: Project, cipher: ApiKeyCipher): ProjectR
   };
 }
 
-export function presentToken(token: Token): TokenResponse {
+/** The token's effective state: its own flag, expiry and quota, then its project's. */
+function tokenStatus(token: Token, project: Project, now: Date): TokenStatus {
+  if (!token.isActive) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  if (token.maxRequests !== null && token.requestCount >= token.maxRequests) return 'exhausted';
+  return project.isActive ? 'active' : 'project_inactive';
+}
+
+export function presentToken(token: Token, project: Project, now: Date): TokenResponse {
   return {
     id: token.id,
     token: token.hint,
     project_id: token.projectId,
+    project_name: project.name,
+    status: tokenStatus(token, project, now),
     expires_at: iso(token.expiresAt),
     is_active: token.isActive,
     request_count: token.requestCount,

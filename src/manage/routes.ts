@@ -10,9 +10,10 @@ import {
   revokeProjectTokens,
   updateProject,
   updateToken,
+  type Token,
   type UsageWriter,
 } from '../store/index.js';
-import { DEFAULT_TOKEN_HOURS, assertUsableApiKey, createProject, findTokenByIdOrSecret, issueToken, type OperationDeps } from './operations.js';
+import { DEFAULT_TOKEN_HOURS, assertUsableApiKey, createProject, findTokenByIdOrSecret, issueToken, nameTakenOr, type OperationDeps } from './operations.js';
 import { presentProject, presentToken } from './presenters.js';
 import {
   bulkRevokeResponse,
@@ -70,6 +71,12 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
     const token = await findTokenByIdOrSecret(database, idOrToken);
     if (!token) throw new ProxyError('not_found', 'token not found');
     return token;
+  }
+
+  /** A token as the API shows it, with its project's name and its effective status. */
+  async function showToken(token: Token) {
+    const project = await requireProject(token.projectId);
+    return presentToken(token, project, options.now());
   }
 
   app.get(
@@ -131,7 +138,9 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
           openaiProject: clearedWhenEmpty(request.body.openai_project),
         },
         now,
-      );
+      ).catch((error: unknown) => {
+        throw nameTakenOr(error, name);
+      });
       if (!project) throw new ProxyError('project_not_found', `project ${request.params.id} not found`);
       if (revokeTokens) await revokeProjectTokens(database, project.id, now);
       options.invalidateProject(project.id);
@@ -199,7 +208,13 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
         activeOnly: request.query.active_only ?? request.query.activeOnly ?? false,
         now: options.now(),
       });
-      return tokens.map(presentToken);
+      const projects = new Map((await listProjects(database)).map((project) => [project.id, project]));
+      const now = options.now();
+      // Tokens go with their project (deleted together), so each one finds it.
+      return tokens.flatMap((token) => {
+        const project = projects.get(token.projectId);
+        return project ? [presentToken(token, project, now)] : [];
+      });
     },
   );
 
@@ -237,7 +252,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
     {
       schema: { tags: ['tokens'], summary: 'Get a token by id or by the token itself', security, params: tokenIdParams, response: { 200: tokenResponse, ...errors } },
     },
-    async (request) => presentToken(await requireToken(request.params.id)),
+    async (request) => showToken(await requireToken(request.params.id)),
   );
 
   app.patch(
@@ -263,7 +278,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       );
       options.invalidateToken(current.id);
       if (!updated) throw new ProxyError('not_found', 'token not found');
-      return presentToken(updated);
+      return showToken(updated);
     },
   );
 
@@ -283,7 +298,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       const revoked = await updateToken(database, current.id, { isActive: false }, options.now());
       options.invalidateToken(current.id);
       if (!revoked) throw new ProxyError('not_found', 'token not found');
-      return presentToken(revoked);
+      return showToken(revoked);
     },
   );
 }

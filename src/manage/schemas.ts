@@ -126,10 +126,16 @@ export const projectResponse = z.object({
   updated_at: timestamp,
 });
 
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired', 'exhausted', 'project_inactive'] as const;
+
 export const tokenResponse = z.object({
   id: z.string(),
   token: z.string().describe('Display hint such as sk-AbCd…WxYz; the token itself is shown only at creation'),
   project_id: z.string(),
+  project_name: z.string(),
+  status: z
+    .enum(TOKEN_STATUSES)
+    .describe('What the proxy does with the token now: active, or why it refuses it (project_inactive: its project is deactivated)'),
   expires_at: timestamp.nullable(),
   is_active: z.boolean(),
   request_count: z.number().int(),
@@ -164,6 +170,7 @@ export const errorResponse = z.object({
 
 export type ProjectResponse = z.infer<typeof projectResponse>;
 export type TokenResponse = z.infer<typeof tokenResponse>;
+export type TokenStatus = TokenResponse['status'];
 export type CreatedTokenResponse = z.infer<typeof createdTokenResponse>;
 export type DeletedProjectResponse = z.infer<typeof deletedProjectResponse>;
 export type BulkRevokeResponse = z.infer<typeof bulkRevokeResponse>;

@@ -53,7 +53,7 @@ export async function insertToken(database: Database, input: NewToken): Promise<
 
 export interface TokenFilter {
   readonly projectId?: string;
-  /** Only tokens that are active and not expired at `now`. */
+  /** Only tokens that are active, not expired at `now`, and of an active project. */
   readonly activeOnly?: boolean;
   readonly now: Date;
 }
@@ -65,7 +65,9 @@ export async function listTokens({ db, codec }: Database, filter: TokenFilter): 
   if (filter.activeOnly) {
     query = query
       .where('is_active', '=', codec.bool(true))
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', codec.time(filter.now))]));
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', codec.time(filter.now))]))
+      // A deactivated project's tokens are refused at the proxy: not active, whatever their own flag says.
+      .where('project_id', 'in', db.selectFrom('projects').select('id').where('is_active', '=', codec.bool(true)));
   }
   const rows = await query.execute();
   return rows.map(toToken);

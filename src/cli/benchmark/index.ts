@@ -4,7 +4,8 @@ import type { Io } from '../io.js';
 import { positiveDurationMs, positiveInteger } from '../option-parsers.js';
 
 export interface BenchmarkCommandOptions {
-  readonly baseUrl: string;
+  /** Default: the server's LISTEN_ADDR from the environment or ./.env, else http://localhost:8080. */
+  readonly baseUrl?: string;
   readonly endpoint: string;
   readonly token?: string;
   readonly tokenEnv: string;
@@ -34,7 +35,7 @@ export function registerBenchmarkCommand(program: Command, io: Io): void {
   program
     .command('benchmark')
     .description('Measure latency, throughput and errors of the proxy (or any OpenAI-compatible API) under concurrent load')
-    .requiredOption('--base-url <url>', 'base URL of the target, e.g. http://localhost:8080 or https://api.openai.com/v1')
+    .option('--base-url <url>', 'base URL of the target, e.g. https://api.openai.com/v1 (default: LISTEN_ADDR of ./.env as http://…, else http://localhost:8080)')
     .requiredOption('--endpoint <path>', 'API path appended to the base URL, e.g. /v1/chat/completions')
     .option('--token <token>', 'bearer token: a withering token, or an API key when benchmarking the API directly (default: $PROXY_TOKEN)')
     .option('--token-env <name>', 'environment variable (or ./.env entry) to read the token from when --token is not given', 'PROXY_TOKEN')

@@ -1,5 +1,5 @@
 import type { LoadOptions } from '../../benchmark/index.js';
-import { readClientSetting } from '../../config/index.js';
+import { defaultProxyUrl, readClientSetting } from '../../config/index.js';
 import { UsageError } from '../io.js';
 import type { BenchmarkCommandOptions } from './index.js';
 
@@ -56,7 +56,7 @@ export function planBenchmark(
   if (options.requests !== undefined && options.duration !== undefined) {
     throw new UsageError('--requests and --duration are alternatives: pass one of them');
   }
-  const url = targetUrl(options.baseUrl, options.endpoint);
+  const url = targetUrl(options.baseUrl ?? defaultProxyUrl(readSetting), options.endpoint);
   const tokenSource = options.token ? '--token' : `$${options.tokenEnv}`;
   const token = options.token || readSetting(options.tokenEnv);
   if (!token) throw new UsageError(`a token is required: pass --token or set ${options.tokenEnv} (or choose the variable with --token-env)`);

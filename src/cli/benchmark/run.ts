@@ -1,5 +1,5 @@
-import { TargetUnreachableError, TokenRejectedError, checkReachable, runLoad, type BenchmarkResult } from '../../benchmark/index.js';
-import { writeJson, writeLine, type Io } from '../io.js';
+import { TargetUnreachableError, TokenRejectedError, checkReachable, runLoad, type BenchmarkResult, type LoadProgress } from '../../benchmark/index.js';
+import { outputWidth, writeJson, writeLine, type Io } from '../io.js';
 import type { BenchmarkCommandOptions } from './index.js';
 import { planBenchmark, type BenchmarkPlan } from './plan.js';
 import { createProgressBar } from './progress-bar.js';
@@ -7,14 +7,32 @@ import { benchmarkDocument } from './report-json.js';
 import { formatTextReport } from './report-text.js';
 import { formatDebugSamples } from './samples.js';
 
+/** After this many responses, all 401, the token is wrong: the rest would be refused too. */
+export const UNAUTHORIZED_STOP_AFTER = 10;
+
+interface Measured {
+  readonly result: BenchmarkResult;
+  /** Stopped because every response so far was a 401. */
+  readonly stoppedOnUnauthorized: boolean;
+}
+
 /** Runs the load; the first Ctrl+C stops it early (a second one kills the process as usual). */
-async function measure(plan: BenchmarkPlan, io: Io, showProgress: boolean): Promise<BenchmarkResult> {
+async function measure(plan: BenchmarkPlan, io: Io, showProgress: boolean): Promise<Measured> {
   const bar = showProgress ? createProgressBar(io.stderr, plan.load) : undefined;
   const stopper = new AbortController();
   const stop = () => stopper.abort();
+  let stoppedOnUnauthorized = false;
+  const onProgress = (progress: LoadProgress) => {
+    bar?.update(progress);
+    if (progress.unauthorized >= UNAUTHORIZED_STOP_AFTER && progress.unauthorized === progress.completed && !stopper.signal.aborted) {
+      stoppedOnUnauthorized = true;
+      stop();
+    }
+  };
   process.once('SIGINT', stop);
   try {
-    return await runLoad({ ...plan.load, onProgress: bar?.update, signal: stopper.signal });
+    const result = await runLoad({ ...plan.load, onProgress, signal: stopper.signal });
+    return { result, stoppedOnUnauthorized };
   } finally {
     process.off('SIGINT', stop);
     bar?.finish();
@@ -31,7 +49,8 @@ function checkVerdict(result: BenchmarkResult, plan: BenchmarkPlan): void {
   }
   const unauthorized = result.statusCounts.find((status) => status.value === 401)?.count ?? 0;
   if (unauthorized === completed) {
-    throw new TokenRejectedError(`every request was answered 401 Unauthorized: check the token from ${plan.tokenSource}`);
+    const stopped = result.interrupted && completed >= UNAUTHORIZED_STOP_AFTER ? ` (stopped after ${completed})` : '';
+    throw new TokenRejectedError(`every request was answered 401 Unauthorized${stopped}: check the token from ${plan.tokenSource}`);
   }
 }
 
@@ -41,12 +60,13 @@ export async function runBenchmark(options: BenchmarkCommandOptions, io: Io): Pr
   await checkReachable(plan.load.url, plan.preflightTimeoutMs);
 
   const isJson = options.output === 'json';
-  const result = await measure(plan, io, !isJson && io.stderr.isTTY === true);
+  const { result, stoppedOnUnauthorized } = await measure(plan, io, !isJson && io.stderr.isTTY === true);
   const { token } = plan.load;
   if (isJson) {
     writeJson(io, benchmarkDocument(result, token, options.debug === true));
   } else {
-    io.stdout.write(formatTextReport(result, options.cache === true));
+    const stopReason = stoppedOnUnauthorized ? `the first ${result.completed} responses were all 401 Unauthorized` : undefined;
+    io.stdout.write(formatTextReport(result, { isCacheRequested: options.cache === true, width: outputWidth(io.stdout), stopReason }));
     if (options.debug) io.stdout.write('\n' + formatDebugSamples(result, token));
   }
   checkVerdict(result, plan);

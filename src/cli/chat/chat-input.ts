@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { Io } from '../io.js';
+import { writeLine } from '../io.js';
+import { createMutableEcho } from '../muted-echo.js';
 
-/** What the session reads next: a line, or the end (exit by end of input or Ctrl-C at the prompt). */
+/** What the session reads next: a line, or the end (end of input, or Ctrl-C twice at the prompt). */
 export type InputEvent = { readonly kind: 'line'; readonly text: string } | { readonly kind: 'end' };
 
-/** The chat's input: lines typed at a `> ` prompt on a terminal, or piped in. */
+/** The chat's input: lines typed at a prompt on a terminal, or piped in. */
 export interface ChatInput {
   readonly isTerminal: boolean;
   next(): Promise<InputEvent>;
@@ -13,23 +15,27 @@ export interface ChatInput {
   close(): void;
 }
 
-/** Readline echoes and edits on a terminal only when it has a stream to draw on. */
-function drawableStream(stream: Io['stderr']): NodeJS.WritableStream | undefined {
-  return typeof (stream as Partial<NodeJS.WritableStream>).on === 'function' ? (stream as NodeJS.WritableStream) : undefined;
+interface QueuedLine {
+  readonly text: string;
+  /** Typed while a reply was printed, so not shown yet. */
+  readonly wasHidden: boolean;
 }
 
+/**
+ * On a terminal, what is typed while a reply streams is not echoed into the reply: it waits
+ * (a finished line is shown and sent after the reply, a half-typed one is redrawn at the next
+ * prompt). Ctrl-C at an empty prompt asks for a second Ctrl-C before it ends the session.
+ */
 export function createChatInput(io: Io, prompt: string): ChatInput {
   const isTerminal = io.stdin.isTTY === true;
-  const rl = createInterface({
-    input: io.stdin,
-    output: isTerminal ? drawableStream(io.stderr) : undefined,
-    terminal: isTerminal,
-    prompt,
-  });
+  const echo = createMutableEcho(io.stderr);
+  const rl = createInterface({ input: io.stdin, output: isTerminal ? echo.output : undefined, terminal: isTerminal, prompt });
   // Lines are queued as they come, so piped lines read ahead of the replies are not lost.
-  const lines: string[] = [];
+  const lines: QueuedLine[] = [];
   let hasInputEnded = false;
   let isInterrupted = false;
+  let isReplying = false;
+  let isQuitArmed = false;
   let wake: (() => void) | undefined;
   let onReplyInterrupt: (() => void) | undefined;
 
@@ -46,11 +52,20 @@ export function createChatInput(io: Io, prompt: string): ChatInput {
       rl.write(null, { ctrl: true, name: 'u' });
       return;
     }
+    if (isTerminal && !isQuitArmed) {
+      // A single stray Ctrl-C must not throw the conversation away.
+      isQuitArmed = true;
+      writeLine(io.stderr);
+      writeLine(io.stderr, '(press Ctrl-C again to end the session, or type exit)');
+      rl.prompt();
+      return;
+    }
     isInterrupted = true;
     notify();
   };
   rl.on('line', (text: string) => {
-    lines.push(text);
+    isQuitArmed = false;
+    lines.push({ text, wasHidden: isReplying });
     notify();
   });
   rl.on('close', () => {
@@ -64,20 +79,29 @@ export function createChatInput(io: Io, prompt: string): ChatInput {
   return {
     isTerminal,
     async next() {
-      if (isTerminal && lines.length === 0 && !hasInputEnded) rl.prompt();
+      // Redraws the prompt with anything typed during the reply.
+      if (isTerminal && lines.length === 0 && !hasInputEnded) rl.prompt(true);
       for (;;) {
         if (isInterrupted) return { kind: 'end' };
-        const text = lines.shift();
-        if (text !== undefined) return { kind: 'line', text };
+        const line = lines.shift();
+        if (line !== undefined) {
+          if (line.wasHidden) writeLine(io.stderr, `${prompt}${line.text}`);
+          return { kind: 'line', text: line.text };
+        }
         if (hasInputEnded) return { kind: 'end' };
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
     async whileReplying(onInterrupt, work) {
       onReplyInterrupt = onInterrupt;
+      isReplying = true;
+      isQuitArmed = false;
+      echo.mute(true);
       try {
         return await work();
       } finally {
+        echo.mute(false);
+        isReplying = false;
         onReplyInterrupt = undefined;
       }
     },

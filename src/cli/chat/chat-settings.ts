@@ -1,7 +1,6 @@
-import { readClientSetting } from '../../config/index.js';
+import { DEFAULT_PROXY_URL, defaultProxyUrl, readClientSetting } from '../../config/index.js';
 import { UsageError } from '../io.js';
 
-export const DEFAULT_CHAT_BASE_URL = 'http://localhost:8080';
 export const DEFAULT_CHAT_MODEL = 'gpt-4';
 
 /** Where the chat client talks to. */
@@ -12,10 +11,11 @@ export interface ChatEndpoint {
   readonly apiBaseUrl: string;
 }
 
-/** Accepts the proxy's base URL with or without a trailing /v1. */
-export function chatEndpoint(baseUrl: string): ChatEndpoint {
+/** Accepts the proxy's base URL with or without a trailing /v1; without one, the server's LISTEN_ADDR. */
+export function chatEndpoint(baseUrlFlag: string | undefined): ChatEndpoint {
+  const baseUrl = baseUrlFlag ?? defaultProxyUrl();
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new UsageError(`--base-url must be an http:// or https:// URL such as ${DEFAULT_CHAT_BASE_URL}, got "${baseUrl}"`);
+    throw new UsageError(`--base-url must be an http:// or https:// URL such as ${DEFAULT_PROXY_URL}, got "${baseUrl}"`);
   }
   const proxyUrl = baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
   return { proxyUrl, apiBaseUrl: `${proxyUrl}/v1` };

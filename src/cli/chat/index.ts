@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { numberBetween, positiveInteger } from '../option-parsers.js';
-import { DEFAULT_CHAT_BASE_URL, DEFAULT_CHAT_MODEL } from './chat-settings.js';
+import { DEFAULT_CHAT_MODEL } from './chat-settings.js';
 
 export interface ChatOptions {
   readonly token?: string;
-  readonly baseUrl: string;
+  /** Default: the server's LISTEN_ADDR from the environment or ./.env, else http://localhost:8080. */
+  readonly baseUrl?: string;
   readonly model: string;
   readonly system?: string;
   readonly temperature?: number;
@@ -20,7 +21,7 @@ export function registerOpenAiCommand(program: Command, io: Io): void {
     .command('chat')
     .description('Chat with a model through the proxy: replies stream to stdout, the conversation is kept until you quit')
     .option('--token <token>', 'withering token (sk-…) issued by llm-proxy (default: PROXY_TOKEN from the environment or ./.env)')
-    .option('--base-url <url>', 'base URL of the proxy; /v1 is added unless already there', DEFAULT_CHAT_BASE_URL)
+    .option('--base-url <url>', 'base URL of the proxy; /v1 is added unless already there (default: LISTEN_ADDR of ./.env as http://…, else http://localhost:8080)')
     .option('--model <model>', 'model to chat with', DEFAULT_CHAT_MODEL)
     .option('--system <prompt>', 'system prompt, sent first with every message (default: none)')
     .option('--temperature <n>', "sampling temperature from 0 to 2 (default: the model's)", numberBetween(0, 2))
@@ -29,9 +30,12 @@ export function registerOpenAiCommand(program: Command, io: Io): void {
     .addHelpText(
       'after',
       `
-Each line is one message; the whole conversation is sent with it. exit, quit, Ctrl-D or Ctrl-C
-at an empty prompt ends the session; /reset clears the history (the system prompt stays);
-Ctrl-C while a reply streams stops that reply. A message that fails or is stopped is left out
+Each line is one message; the whole conversation is sent with it. exit, quit, /exit, Ctrl-D or
+Ctrl-C twice at an empty prompt ends the session; /reset clears the history (the system prompt
+stays); /help lists the commands, which are never sent to the model (start a message with // to
+send a leading /). Ctrl-C while a reply streams stops that reply. At a terminal the token and
+the proxy are checked first with GET /v1/models (it counts as one request of the token), and
+prompt and replies are coloured unless NO_COLOR is set. A message that fails or is stopped is left out
 of the history. When stdin is not a terminal there is no prompt and no banner: stdout holds
 only the replies, each ended by a newline, so the command can be scripted.
 

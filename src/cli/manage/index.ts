@@ -1,14 +1,15 @@
-import type { Command } from 'commander';
-import { nonNegativeInteger, positiveNumber } from '../option-parsers.js';
+import { Option, type Command } from 'commander';
+import { hoursParser, nonNegativeInteger } from '../option-parsers.js';
 import type { Io } from '../io.js';
-import { DEFAULT_MANAGE_API_BASE_URL, type ManageGlobalOptions } from './context.js';
+import type { ManageGlobalOptions } from './context.js';
 
 /** The flags every manage command accepts, before or after the subcommand. */
 function withManageOptions(command: Command): Command {
   return command
-    .option('--manage-api-base-url <url>', `management API base URL (env MANAGEMENT_API_BASE_URL, default "${DEFAULT_MANAGE_API_BASE_URL}")`)
+    .option('--manage-api-base-url <url>', 'management API base URL (env MANAGEMENT_API_BASE_URL, default: LISTEN_ADDR of ./.env as http://…, else http://localhost:8080)')
     .option('--management-token <token>', 'management token (default: MANAGEMENT_TOKEN from the environment or ./.env)')
-    .option('--json', 'print the API response as JSON');
+    .option('--json', 'print the API response as JSON')
+    .option('--wide', 'tables with every column, nothing cut (default: fit the terminal)');
 }
 
 /** A command implementation: its positional arguments, then the merged options, then io. */
@@ -65,7 +66,7 @@ Examples:
       .option('--openai-key <key>', 'new OpenAI API key')
       .option('--openai-organization <id>', 'OpenAI organization id sent with the key ("" clears it)')
       .option('--openai-project <id>', 'OpenAI project id sent with the key ("" clears it)')
-      .option('--activate', 'reactivate the project: its tokens work again')
+      .addOption(new Option('--activate', 'reactivate the project: its tokens work again').conflicts('deactivate'))
       .option('--deactivate', 'deactivate the project: its tokens are refused (403)')
       .option('--revoke-tokens', 'with --deactivate: also revoke every token of the project'),
   ).action(async (projectId: string, _options: unknown, command: Command) => {
@@ -94,7 +95,7 @@ Examples:
       .command('generate')
       .description('Mint a withering token for a project (printed once)')
       .option('--project-id <id>', 'project to create the token for (required)')
-      .option('--duration <hours>', 'lifetime in hours', positiveNumber, 24)
+      .option('--duration <hours>', 'lifetime in hours, at most 8760 (one year)', hoursParser, 24)
       .option('--max-requests <n>', 'maximum number of requests, 0 = unlimited', nonNegativeInteger, 0),
   ).action(leaf(io, async () => (await import('./token-generate.js')).runTokenGenerate));
   withManageOptions(

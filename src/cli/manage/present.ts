@@ -1,5 +1,6 @@
 import type { CreatedTokenResponse, ProjectResponse, TokenResponse } from '../../manage-client/index.js';
-import { formatDetails, formatTable, formatTime } from '../format.js';
+import { formatFittedTable, type FitColumn } from '../fit-table.js';
+import { formatDetails, formatTime } from '../format.js';
 
 export function projectDetails(project: ProjectResponse): string {
   return formatDetails([
@@ -14,46 +15,63 @@ export function projectDetails(project: ProjectResponse): string {
   ]);
 }
 
-export function projectTable(projects: readonly ProjectResponse[]): string {
-  return formatTable(
-    ['ID', 'NAME', 'ACTIVE', 'API KEY', 'CREATED', 'UPDATED'],
-    projects.map((p) => [p.id, p.name, p.is_active ? 'yes' : 'no', p.api_key, formatTime(p.created_at), formatTime(p.updated_at)]),
-  );
+/** A time in a table: `2026-11-27 16:30` (the header says UTC). */
+function tableTime(iso: string | null): string {
+  return iso === null ? '-' : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
-/** active, revoked, expired or exhausted (max_requests used up). */
-export function tokenStatus(token: TokenResponse, nowMs = Date.now()): string {
-  if (!token.is_active) return 'revoked';
-  if (token.expires_at !== null && Date.parse(token.expires_at) <= nowMs) return 'expired';
-  if (token.max_requests !== null && token.request_count >= token.max_requests) return 'exhausted';
-  return 'active';
+const PROJECT_COLUMNS: readonly FitColumn<ProjectResponse>[] = [
+  { header: 'ID', cell: (p) => p.id },
+  { header: 'NAME', cell: (p) => p.name, minWidth: 12 },
+  { header: 'ACTIVE', cell: (p) => (p.is_active ? 'yes' : 'no') },
+  { header: 'API KEY', cell: (p) => p.api_key, dropOrder: 3 },
+  { header: 'CREATED (UTC)', cell: (p) => tableTime(p.created_at), dropOrder: 2 },
+  { header: 'UPDATED (UTC)', cell: (p) => tableTime(p.updated_at), dropOrder: 1 },
+];
+
+/** Projects, as wide as `maxWidth` allows (Infinity: every column). */
+export function projectTable(projects: readonly ProjectResponse[], maxWidth: number): string {
+  return formatFittedTable(PROJECT_COLUMNS, projects, maxWidth);
+}
+
+const STATUS_WORDS: Record<TokenResponse['status'], string> = {
+  active: 'active',
+  revoked: 'revoked',
+  expired: 'expired',
+  exhausted: 'exhausted',
+  project_inactive: 'inactive (project)',
+};
+
+/** What the proxy does with the token now (the API's effective status, in words). */
+export function tokenStatus(token: TokenResponse): string {
+  return STATUS_WORDS[token.status];
 }
 
 function requestsUsed(token: TokenResponse): string {
   return `${token.request_count}/${token.max_requests ?? '∞'}`;
 }
 
-export function tokenTable(tokens: readonly TokenResponse[]): string {
-  return formatTable(
-    ['ID', 'TOKEN', 'PROJECT', 'STATUS', 'REQUESTS', 'CACHE HITS', 'EXPIRES', 'LAST USED'],
-    tokens.map((t) => [
-      t.id,
-      t.token,
-      t.project_id,
-      tokenStatus(t),
-      requestsUsed(t),
-      String(t.cache_hit_count),
-      formatTime(t.expires_at),
-      formatTime(t.last_used_at),
-    ]),
-  );
+const TOKEN_COLUMNS: readonly FitColumn<TokenResponse>[] = [
+  { header: 'ID', cell: (t) => t.id },
+  { header: 'TOKEN', cell: (t) => t.token, dropOrder: 4 },
+  { header: 'PROJECT', cell: (t) => t.project_name, minWidth: 10 },
+  { header: 'STATUS', cell: tokenStatus },
+  { header: 'USED', cell: requestsUsed, isRightAligned: true, dropOrder: 5 },
+  { header: 'CACHE HITS', cell: (t) => String(t.cache_hit_count), isRightAligned: true, dropOrder: 1 },
+  { header: 'EXPIRES (UTC)', cell: (t) => tableTime(t.expires_at), dropOrder: 6 },
+  { header: 'LAST USED (UTC)', cell: (t) => tableTime(t.last_used_at), dropOrder: 2 },
+];
+
+/** Tokens, as wide as `maxWidth` allows (Infinity: every column). */
+export function tokenTable(tokens: readonly TokenResponse[], maxWidth: number): string {
+  return formatFittedTable(TOKEN_COLUMNS, tokens, maxWidth);
 }
 
 export function tokenDetails(token: TokenResponse): string {
   return formatDetails([
     ['ID', token.id],
     ['Token', token.token],
-    ['Project', token.project_id],
+    ['Project', `${token.project_name} (${token.project_id})`],
     ['Status', tokenStatus(token)],
     ['Requests', requestsUsed(token)],
     ['Cache hits', String(token.cache_hit_count)],

@@ -1,5 +1,5 @@
 import { UsageError, writeJson, type Io } from '../io.js';
-import { manageClientFor, type ManageGlobalOptions } from './context.js';
+import { checkOpenAiKey, manageClientFor, type ManageGlobalOptions } from './context.js';
 import { projectDetails } from './present.js';
 
 export interface ProjectCreateOptions extends ManageGlobalOptions {
@@ -11,6 +11,7 @@ export interface ProjectCreateOptions extends ManageGlobalOptions {
 
 export async function runProjectCreate(options: ProjectCreateOptions, io: Io): Promise<void> {
   if (!options.name || !options.openaiKey) throw new UsageError('--name and --openai-key are required');
+  checkOpenAiKey(options.openaiKey);
   const project = await manageClientFor(options).createProject({
     name: options.name,
     api_key: options.openaiKey,

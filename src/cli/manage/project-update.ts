@@ -1,5 +1,5 @@
 import { UsageError, writeJson, type Io } from '../io.js';
-import { manageClientFor, type ManageGlobalOptions } from './context.js';
+import { checkOpenAiKey, manageClientFor, type ManageGlobalOptions } from './context.js';
 import { projectDetails } from './present.js';
 
 export interface ProjectUpdateOptions extends ManageGlobalOptions {
@@ -12,11 +12,15 @@ export interface ProjectUpdateOptions extends ManageGlobalOptions {
 }
 
 export async function runProjectUpdate(projectId: string, options: ProjectUpdateOptions, io: Io): Promise<void> {
+  if (options.revokeTokens && options.active !== false) {
+    throw new UsageError('--revoke-tokens goes with --deactivate: add --deactivate to deactivate the project and revoke its tokens');
+  }
   const changes = [options.name, options.openaiKey, options.openaiOrganization, options.openaiProject, options.active];
   if (changes.every((change) => change === undefined)) {
     throw new UsageError('at least one of --name, --openai-key, --openai-organization, --openai-project, --activate or --deactivate must be set');
   }
-  if (options.revokeTokens && options.active !== false) throw new UsageError('--revoke-tokens goes with --deactivate');
+  if (options.name !== undefined && options.name.trim() === '') throw new UsageError('--name must not be empty');
+  if (options.openaiKey !== undefined) checkOpenAiKey(options.openaiKey);
   const project = await manageClientFor(options).updateProject(projectId, {
     name: options.name,
     api_key: options.openaiKey,

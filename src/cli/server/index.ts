@@ -4,7 +4,8 @@ import type { Io } from '../io.js';
 export interface ServerOptions {
   readonly addr?: string;
   readonly db?: string;
-  readonly config: string;
+  /** Undefined: ./.env, created on the first start. */
+  readonly config?: string;
   readonly apiConfig?: string;
   readonly logLevel?: string;
 }
@@ -15,15 +16,17 @@ export function registerServerCommand(program: Command, io: Io): void {
     .description('Start the proxy: /v1/* to the upstream API, the management API on /manage, /health and /ready')
     .option('--addr <address>', 'address to listen on, e.g. :8080 or 127.0.0.1:8080 (env LISTEN_ADDR, default ":8080")')
     .option('--db <path>', 'SQLite database file, created if missing (env DATABASE_PATH, default "data/llm-proxy.db")')
-    .option('--config <path>', '.env file to read settings from; it never overrides the environment', '.env')
+    .option('--config <path>', '.env file to read settings from; it never overrides the environment; must exist when given (default: ./.env, created on the first start)')
     .option('--api-config <path>', 'api_providers.yaml with the upstream and its allowed endpoints (env API_CONFIG_PATH, default: built-in OpenAI)')
     .option('--log-level <level>', 'debug, info, warn or error (env LOG_LEVEL, default info)')
     .addHelpText(
       'after',
       `
 Settings come from flags, then the environment, then the .env file, then defaults.
-Without MANAGEMENT_TOKEN, one is generated, saved to the .env file (mode 0600) and printed once.
-SIGINT/SIGTERM stop accepting requests, let in-flight ones (streams too) finish, then exit 0.
+Without MANAGEMENT_TOKEN, one is generated, saved to the .env file (mode 0600) and printed once,
+with a new ENCRYPTION_KEY when none is set (project API keys are then stored encrypted).
+SIGINT/SIGTERM stop accepting requests, let in-flight ones (streams too) finish, then exit 0;
+a second signal cuts what is still in flight and exits 1.
 
 Examples:
   $ llm-proxy server

@@ -1,10 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
-import { buildConfig, resolveSettings, updateEnvFile, type LoadConfigOptions } from '../../config/index.js';
+import { resolve } from 'node:path';
+import { buildConfig, defaultProxyUrl, readClientSetting, resolveSettings, updateEnvFile, type LoadConfigOptions } from '../../config/index.js';
 import { generateManagementToken } from '../../security/index.js';
 import { buildApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
-import { writeLine, type Io } from '../io.js';
+import { databasePathProblem } from '../database-path.js';
+import { encryptionKeyNotice, generateEncryptionKey } from '../encryption-key.js';
+import { cliCommand } from '../invocation.js';
+import { UsageError, writeLine, type Io } from '../io.js';
 import type { ServerOptions } from './index.js';
+
+const DEFAULT_ENV_FILE = '.env';
 
 function displayUrl(url: string): string {
   return url.replace(/^http:\/\/(\[::\]|0\.0\.0\.0)/, 'http://localhost');
@@ -22,41 +28,98 @@ function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function printGeneratedToken(io: Io, savedTo: string | undefined, token: string): void {
+/** What the first start without a configuration generated. */
+interface FirstStart {
+  readonly token: string;
+  /** The .env file it was saved to; undefined when --config is not a regular file (e.g. /dev/null). */
+  readonly savedTo: string | undefined;
+  readonly hasNewEncryptionKey: boolean;
+}
+
+/**
+ * Without MANAGEMENT_TOKEN, generates one (and an ENCRYPTION_KEY when none is set, so project
+ * keys are encrypted at rest) and saves them to the .env file.
+ */
+function generateFirstStartSecrets(envFile: string): FirstStart {
+  const token = generateManagementToken();
+  // `--config /dev/null` means "no .env file": the token then lives for this run only.
+  const canSave = !existsSync(envFile) || statSync(envFile).isFile();
+  const needsEncryptionKey = canSave && readClientSetting('ENCRYPTION_KEY', { envFilePath: envFile }) === undefined;
+  if (canSave) {
+    updateEnvFile(envFile, { MANAGEMENT_TOKEN: token, ...(needsEncryptionKey && { ENCRYPTION_KEY: generateEncryptionKey() }) }, 'llm-proxy configuration');
+  }
+  return { token, savedTo: canSave ? envFile : undefined, hasNewEncryptionKey: needsEncryptionKey };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether two URLs reach the same server on this machine (localhost, 127.0.0.1 and ::1 alike). */
+function isSameLocalServer(a: string, b: string): boolean {
+  const [left, right] = [new URL(a), new URL(b)];
+  const sameHost = left.hostname === right.hostname || (LOOPBACK_HOSTS.has(left.hostname) && LOOPBACK_HOSTS.has(right.hostname));
+  return sameHost && left.port === right.port;
+}
+
+/** The management commands to run next, as they work from the user's directory against this server. */
+function nextStepHints(url: string, envFile: string): string[] {
+  const cli = cliCommand();
+  // The CLI finds the server through ./.env or the environment; name it when they point elsewhere.
+  const urlFlag = isSameLocalServer(defaultProxyUrl(), url) ? '' : ` --manage-api-base-url ${url}`;
+  const readsToken = resolve(envFile) === resolve(DEFAULT_ENV_FILE);
+  return [
+    readsToken
+      ? 'It is printed only this once; the llm-proxy CLI reads it from the .env file. Next, in another terminal:'
+      : 'It is printed only this once; the llm-proxy CLI reads ./.env or the environment, so export MANAGEMENT_TOKEN first. Next, in another terminal:',
+    `  ${cli} manage project create${urlFlag} --name "My Project" --openai-key sk-...`,
+    `  ${cli} manage token generate${urlFlag} --project-id <project-id>`,
+  ];
+}
+
+function printFirstStart(io: Io, firstStart: FirstStart, url: string, envFile: string): void {
   const lines = [
     '',
-    savedTo === undefined
+    firstStart.savedTo === undefined
       ? 'No MANAGEMENT_TOKEN was set, so one was generated for this run only (the --config path is not a regular file):'
-      : `No MANAGEMENT_TOKEN was set, so one was generated and saved to ${savedTo} (mode 0600):`,
+      : `No MANAGEMENT_TOKEN was set, so one was generated and saved to ${firstStart.savedTo} (mode 0600):`,
     '',
-    `  MANAGEMENT_TOKEN=${token}`,
+    `  MANAGEMENT_TOKEN=${firstStart.token}`,
     '',
-    savedTo === undefined
-      ? 'It is printed only this once; set MANAGEMENT_TOKEN to keep one across restarts. Next, in another terminal:'
-      : 'It is printed only this once; the llm-proxy CLI reads it from the .env file. Next, in another terminal:',
-    '  llm-proxy manage project create --name "My Project" --openai-key sk-...',
-    '  llm-proxy manage token generate --project-id <project-id>',
+    ...(firstStart.savedTo === undefined
+      ? ['It is printed only this once; set MANAGEMENT_TOKEN to keep one across restarts.']
+      : nextStepHints(url, envFile)),
+    ...(firstStart.hasNewEncryptionKey && firstStart.savedTo !== undefined ? ['', encryptionKeyNotice(firstStart.savedTo)] : []),
     '',
   ];
   for (const line of lines) writeLine(io.stderr, line);
 }
 
+/** `--config` given but missing is a typo, not a first start: say so instead of creating a new file. */
+function envFileOf(options: ServerOptions): string {
+  if (options.config === undefined) return DEFAULT_ENV_FILE;
+  if (!existsSync(options.config)) {
+    throw new UsageError(
+      `--config ${options.config}: no such file (check the path; \`${cliCommand()} setup --config ${options.config}\` creates one, and without --config ./.env is used)`,
+    );
+  }
+  return options.config;
+}
+
 /** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
 export async function runServer(options: ServerOptions, io: Io): Promise<void> {
+  const envFile = envFileOf(options);
   const load: LoadConfigOptions = {
-    envFilePath: options.config,
+    envFilePath: envFile,
     flags: { LISTEN_ADDR: options.addr, DATABASE_PATH: options.db, API_CONFIG_PATH: options.apiConfig, LOG_LEVEL: options.logLevel },
   };
   let resolved = resolveSettings(load);
+  let firstStart: FirstStart | undefined;
   if (resolved.values.MANAGEMENT_TOKEN === undefined) {
-    const token = generateManagementToken();
-    // `--config /dev/null` means "no .env file": the token then lives for this run only.
-    const canSave = !existsSync(options.config) || statSync(options.config).isFile();
-    if (canSave) updateEnvFile(options.config, { MANAGEMENT_TOKEN: token }, 'llm-proxy configuration');
-    printGeneratedToken(io, canSave ? options.config : undefined, token);
-    resolved = resolveSettings({ ...load, flags: { ...load.flags, MANAGEMENT_TOKEN: token } });
+    firstStart = generateFirstStartSecrets(envFile);
+    resolved = resolveSettings({ ...load, flags: { ...load.flags, MANAGEMENT_TOKEN: firstStart.token } });
   }
   const config = buildConfig(resolved);
+  const dbProblem = databasePathProblem(config.database.path);
+  if (dbProblem !== undefined) throw new UsageError(`cannot create the database: ${dbProblem} (choose another path with --db)`);
   const app = await buildApp(config);
   // Listen for signals before announcing the address: a supervisor may signal right after.
   const shutdownSignal = waitForShutdownSignal();
@@ -69,12 +132,22 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
     if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${resolved.values.LISTEN_ADDR ?? ':8080'}: address already in use (choose another with --addr)`);
     throw error;
   }
+  if (firstStart) printFirstStart(io, firstStart, url, envFile);
   writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${config.database.path})`);
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
   const signal = await shutdownSignal;
+  // A terminal echoes ^C where the cursor is: start on a line of our own.
+  if (io.stderr.isTTY) writeLine(io.stderr);
   writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);
-  const forceOnSecondSignal = () => app.server.closeAllConnections();
+  let hasCutConnections = false;
+  const forceOnSecondSignal = () => {
+    if (io.stderr.isTTY) writeLine(io.stderr);
+    app.server.getConnections((_error, count) => {
+      if (count > 0) hasCutConnections = true;
+      app.server.closeAllConnections();
+    });
+  };
   process.once('SIGINT', forceOnSecondSignal);
   process.once('SIGTERM', forceOnSecondSignal);
   try {
@@ -82,6 +155,9 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   } finally {
     process.off('SIGINT', forceOnSecondSignal);
     process.off('SIGTERM', forceOnSecondSignal);
+  }
+  if (hasCutConnections) {
+    throw new Error('stopped at the second signal: requests and streams still in flight were cut off (their clients saw a broken connection)');
   }
   writeLine(io.stderr, 'llm-proxy stopped');
 }

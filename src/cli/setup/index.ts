@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { positiveNumber } from '../option-parsers.js';
+import { hoursParser } from '../option-parsers.js';
 
 export interface SetupOptions {
   readonly config: string;
@@ -11,7 +11,10 @@ export interface SetupOptions {
   readonly duration: number;
   readonly skipProject?: boolean;
   readonly db: string;
-  readonly addr: string;
+  /** Undefined: keep the LISTEN_ADDR of the .env file, else `:8080`. */
+  readonly addr?: string;
+  /** False with --no-encryption-key. */
+  readonly encryptionKey: boolean;
 }
 
 export function registerSetupCommand(program: Command, io: Io): void {
@@ -23,15 +26,16 @@ export function registerSetupCommand(program: Command, io: Io): void {
     .option('--openai-key <key>', 'OpenAI API key of the first project (default: OPENAI_API_KEY)')
     .option('--management-token <token>', 'management token for the proxy (default: MANAGEMENT_TOKEN, else generated)')
     .option('--project <name>', 'name of the project to create', 'DefaultProject')
-    .option('--duration <hours>', 'lifetime of the first token, in hours', positiveNumber, 24)
+    .option('--duration <hours>', 'lifetime of the first token, in hours (at most 8760)', hoursParser, 24)
     .option('--skip-project', 'only write the configuration: no project, no token')
     .option('--db <path>', 'SQLite database file', 'data/llm-proxy.db')
-    .option('--addr <address>', 'address the server will listen on', 'localhost:8080')
+    .option('--addr <address>', 'address the server will listen on, e.g. localhost:8080 (this machine only) (default: keep the one in the .env file, else ":8080", all interfaces)')
+    .option('--no-encryption-key', 'do not generate an ENCRYPTION_KEY: project API keys are then stored in clear')
     .addHelpText(
       'after',
       `
-Writes OPENAI_API_KEY, MANAGEMENT_TOKEN, DATABASE_PATH, LISTEN_ADDR and LOG_LEVEL to the .env file
-(other lines are kept), then creates the project and a withering token directly in the database and
+Writes OPENAI_API_KEY, MANAGEMENT_TOKEN, DATABASE_PATH, LISTEN_ADDR, LOG_LEVEL and (when none is
+set) a new ENCRYPTION_KEY to the .env file (other lines are kept), then creates the project and a withering token directly in the database and
 prints the token once. No running server is needed.
 
 Examples:

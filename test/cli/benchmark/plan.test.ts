@@ -141,10 +141,17 @@ describe('benchmark flags on the command line', () => {
     expect(stdout()).toBe('');
   });
 
-  it('exits 1 without --base-url or --endpoint', async () => {
+  it('exits 1 without --endpoint', async () => {
     const { io, stderr } = captureIo();
-    expect(await main(['benchmark', '--endpoint', '/v1/models', '--token', 'sk-x'], io)).toBe(1);
-    expect(stderr()).toMatch(/required option '--base-url <url>' not specified/);
+    expect(await main(['benchmark', '--base-url', 'http://127.0.0.1:9', '--token', 'sk-x'], io)).toBe(1);
+    expect(stderr()).toMatch(/required option '--endpoint <path>' not specified/);
+  });
+
+  it("targets the server's LISTEN_ADDR without --base-url", () => {
+    const settings: Record<string, string> = { LISTEN_ADDR: ':19140' };
+    const plan = planBenchmark(flags({ baseUrl: undefined }), (name) => settings[name]);
+    expect(plan.load.url.href).toBe('http://localhost:19140/v1/chat/completions');
+    expect(planBenchmark(flags({ baseUrl: undefined }), () => undefined).load.url.href).toBe('http://localhost:8080/v1/chat/completions');
   });
 
   it('accepts a lower-case method', async () => {

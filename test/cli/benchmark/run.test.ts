@@ -75,6 +75,7 @@ describe('llm-proxy benchmark through the real proxy', () => {
     expect(report).toMatch(/^connect +0 /m);
     expect(report).not.toContain('X-PROXY-CACHE');
     expect(report).not.toContain(token);
+    expect(report).not.toContain('Latency: n/a');
     expect(stderr()).toBe('');
   });
 
@@ -155,6 +156,36 @@ describe('llm-proxy benchmark through the real proxy', () => {
     const argv = ['benchmark', '--base-url', harness.url, '--endpoint', '/v1/models', '--method', 'GET', '--token', badToken, '-r', '2'];
     expect(await main(argv, viaMain.io)).toBe(3);
     expect(viaMain.stderr()).toBe('Error: every request was answered 401 Unauthorized: check the token from --token\n');
+  });
+
+  it('stops a --duration run early when every response is 401, and exits 3', async () => {
+    const badToken = 'sk-AAAAAAAAAAAAAAAAAAAAAA';
+    const { io, stdout } = captureIo();
+    // Bounded by --duration even if the early stop were missing.
+    const run = runBenchmark(flags(harness.url, badToken, { duration: 20_000, concurrency: 2 }), io);
+    await expect(run).rejects.toThrow(/^every request was answered 401 Unauthorized \(stopped after \d+\): check the token from --token$/);
+    expect(stdout()).toMatch(/^Stopped early: the first \d+ responses were all 401 Unauthorized; \d+ request\(s\) in flight were canceled/m);
+    expect(stdout()).toContain('Latency: n/a, no successful response.');
+  });
+
+  it('fits a streaming report into a narrow terminal, wrapping notes between words', async () => {
+    const { io, stdout } = captureIo();
+    const columns = process.env.COLUMNS;
+    process.env.COLUMNS = '60';
+    try {
+      await runBenchmark(flags(harness.url, token, { requests: 4, json: STREAMED_CHAT }), io);
+    } finally {
+      if (columns === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = columns;
+    }
+    const lines = stdout().split('\n');
+    expect(Math.max(...lines.map((line) => line.length)), stdout()).toBeLessThanOrEqual(60);
+    // How many columns fit depends on the figures; the mean goes first, the median, P99 and max stay.
+    const header = lines.find((line) => line.startsWith('LATENCY (ms)')) ?? '';
+    expect(header).not.toContain('MEAN');
+    expect(header).toMatch(/ P50 .* P99 +MAX$/);
+    expect(stdout()).toMatch(/^added first byte +4( +\d+\.\d{3}){3,6}$/m);
+    expect(lines).toContain('added first byte: what the proxy added before the response');
   });
 
   it('exits 0 when only some requests fail', async () => {
@@ -240,14 +271,27 @@ describe('llm-proxy benchmark against other targets', () => {
 
   it('shows a progress bar on a terminal only, and clears it', async () => {
     const server = await startTestServer((_req, res) => setTimeout(() => res.end('{}'), 30));
+    // Answers after several progress ticks, so the bar is drawn while both requests wait.
+    const slow = await startTestServer((_req, res) => setTimeout(() => res.end('{}'), 400));
     try {
       const tty = captureIo({ stderrIsTty: true });
       await runBenchmark(flags(server.url, 'sk-x', { requests: 6 }), tty.io);
       const clearLine = '\r\x1b[K';
       const frames = tty.stderr().split(clearLine);
       expect(frames.length).toBeGreaterThan(2);
-      expect(frames.slice(1, -1).every((frame) => /^\[#*-*\] \d\/6 done, 1 in flight, 0 failed, \d\.\ds$/.test(frame))).toBe(true);
+      expect(frames.slice(1, -1).every((frame) => /^\[#*-*\] \d\/6 done, (sending over, waiting for )?1 in flight, 0 failed, \d\.\ds$/.test(frame))).toBe(true);
       expect(frames.at(-1)).toBe(''); // the bar is erased before the report
+
+      // Cut to a narrow terminal, and saying when only the requests in flight are awaited.
+      const narrow = captureIo({ stderrIsTty: true });
+      Object.assign(narrow.io.stderr, { columns: 50 });
+      await runBenchmark(flags(slow.url, 'sk-x', { requests: 2, concurrency: 2 }), narrow.io);
+      const narrowFrames = narrow.stderr().split(clearLine).slice(1, -1);
+      expect(narrowFrames.length).toBeGreaterThan(0);
+      expect(narrowFrames.every((frame) => frame.length === 49)).toBe(true);
+      const wide = captureIo({ stderrIsTty: true });
+      await runBenchmark(flags(slow.url, 'sk-x', { requests: 2, concurrency: 2 }), wide.io);
+      expect(wide.stderr()).toContain(' 0/2 done, sending over, waiting for 2 in flight, 0 failed, ');
 
       const pipe = captureIo();
       await runBenchmark(flags(server.url, 'sk-x', { requests: 6 }), pipe.io);
@@ -257,6 +301,7 @@ describe('llm-proxy benchmark against other targets', () => {
       expect(json.stderr()).toBe('');
     } finally {
       await server.close();
+      await slow.close();
     }
   });
 

@@ -258,6 +258,9 @@ describe('llm-proxy openai chat with a scripted upstream', () => {
     await waitForText(terminal.stdout, 're: fast\n');
     terminal.keyboard.write('half-typed');
     terminal.keyboard.write('\x03');
+    // One Ctrl-C at an empty prompt only warns; the second ends the session.
+    terminal.keyboard.write('\x03');
+    await waitForText(terminal.stderr, '(press Ctrl-C again to end the session, or type exit)');
     terminal.keyboard.write('\x03');
     const run = await session;
 
@@ -269,6 +272,74 @@ describe('llm-proxy openai chat with a scripted upstream', () => {
     // The stopped reply is not in the history; the half-typed line was never sent.
     expect(bodies[1]?.messages).toEqual([{ role: 'user', content: 'fast' }]);
     await expect.poll(() => harness.mock.aborts).toContain('/v1/chat/completions');
+  });
+
+  it('on a terminal: checks the token before the first message', async () => {
+    const revoked = await harness.issueToken();
+    await harness.manage('DELETE', `/manage/tokens/${revoked.tokenId}`);
+    const terminal = terminalIo();
+    const run = await runWith(terminal, { token: revoked.token, baseUrl: harness.url });
+    expect(run.failure?.exitCode).toBe(3);
+    expect(run.failure?.message).toMatch(/^Error: the token has been revoked/);
+    expect(terminal.stderr.text()).not.toContain('Chatting with');
+  });
+
+  it('on a terminal: answers /help and unknown commands itself, sends //, keeps what is typed during a reply out of it', async () => {
+    const mark = harness.mock.received.length;
+    harness.mock.route('/v1/chat/completions', async (_req, res, body) => {
+      const last = (JSON.parse(body) as SentBody).messages.at(-1)?.content ?? '';
+      await streamChat(res, last === 'slow' ? Array.from({ length: 30 }, (_, i) => `w${i} `) : [`re: ${last}`], last === 'slow' ? 20 : 0);
+    });
+    const noColor = process.env.NO_COLOR;
+    process.env.NO_COLOR = '1';
+    try {
+      const terminal = terminalIo();
+      const session = runWith(terminal, { token, baseUrl: harness.url });
+      await waitForText(terminal.stderr, 'you> ');
+      terminal.keyboard.write('/help\r');
+      await waitForText(terminal.stderr, '/reset   clear the history');
+      terminal.keyboard.write('/models please\r');
+      await waitForText(terminal.stderr, 'Unknown command /models: nothing was sent');
+      terminal.keyboard.write('//path\r');
+      await waitForText(terminal.stdout, 're: /path\n');
+
+      terminal.keyboard.write('slow\r');
+      await waitForText(terminal.stdout, 'w2 ');
+      terminal.keyboard.write('typed');
+      terminal.keyboard.write(' ahead\r');
+      await waitForText(terminal.stdout, 'w25 ');
+      expect(terminal.stderr.text()).not.toContain('typed');
+      await waitForText(terminal.stdout, 're: typed ahead\n');
+      // Shown once the reply is over, as the line that is sent next.
+      expect(terminal.stderr.text()).toContain('you> typed ahead\n');
+      expect(terminal.stderr.text()).toContain('gpt-4> ');
+      expect(terminal.stderr.text()).not.toContain('\x1b[1m');
+      terminal.keyboard.write('/exit\r');
+      expect((await session).failure).toBeUndefined();
+      const sent = chatBodies(harness, mark).map((body) => body.messages.at(-1)?.content);
+      expect(sent).toEqual(['/path', 'slow', 'typed ahead']);
+    } finally {
+      if (noColor === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = noColor;
+    }
+  });
+
+  it('on a terminal: marks who speaks in colour unless NO_COLOR is set', async () => {
+    const noColor = process.env.NO_COLOR;
+    delete process.env.NO_COLOR;
+    try {
+      const terminal = terminalIo();
+      const session = runWith(terminal, { token, baseUrl: harness.url, model: 'gpt-4o' });
+      await waitForText(terminal.stderr, 'you> ');
+      terminal.keyboard.write('hi\r');
+      await waitForText(terminal.stdout, '\n');
+      terminal.keyboard.write('\x04');
+      await session;
+      expect(terminal.stderr.text()).toContain('\x1b[1m\x1b[36myou> \x1b[0m\x1b[0m');
+      expect(terminal.stderr.text()).toContain('\x1b[1m\x1b[32mgpt-4o> \x1b[0m\x1b[0m');
+    } finally {
+      if (noColor !== undefined) process.env.NO_COLOR = noColor;
+    }
   });
 
   it('on a terminal: Ctrl-D ends the session', async () => {
