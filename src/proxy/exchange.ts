@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors.js';
 import { unixMicros } from './clock.js';
 import { pathOf } from './request-policy.js';
@@ -31,6 +31,8 @@ export class Exchange {
   responseHeaders: string[] | undefined = undefined;
   taps: ResponseTap[] | undefined = undefined;
   responseTransform: ResponseTransformFactory | undefined = undefined;
+  /** The request sent upstream, once sent (aborted when the client leaves). */
+  upstreamRequest: ClientRequest | undefined = undefined;
   /** Unix µs when the upstream request was sent / its response headers arrived; 0 when not. */
   sentMicros = 0;
   receivedMicros = 0;

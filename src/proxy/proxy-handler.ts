@@ -83,12 +83,10 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const completeStages = options.stages.filter((stage) => stage.complete !== undefined);
   const allowedMethods = allowedMethodsHeader(options.allowedMethods);
   let draining = false;
-  // The upstream request of each exchange in flight, so a client that leaves can abort it.
-  const upstreamRequests = new WeakMap<Exchange, ClientRequest>();
 
   function complete(exchange: Exchange): void {
     if (exchange.aborted) {
-      const outgoing = upstreamRequests.get(exchange);
+      const outgoing = exchange.upstreamRequest;
       if (outgoing !== undefined && !outgoing.destroyed) outgoing.destroy();
       exchange.errorCode ??= 'canceled';
     }
@@ -237,7 +235,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       fail(exchange, error);
       return;
     }
-    upstreamRequests.set(exchange, outgoing);
+    exchange.upstreamRequest = outgoing;
     outgoing.on('response', (response) => relayResponse(exchange, response));
     outgoing.on('error', (error) => fail(exchange, error));
 
