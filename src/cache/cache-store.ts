@@ -24,6 +24,12 @@ export interface CacheStore {
   purge(filter: PurgeFilter): Promise<number>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
+  /**
+   * Shared stores only: a short lock so that one instance among several calls upstream for a key.
+   * Resolves true when this caller now holds it (released by unlock, or after ttlMs).
+   */
+  tryLock?(key: string, ttlMs: number): Promise<boolean>;
+  unlock?(key: string): Promise<void>;
 }
 
 /** The store cannot be reached right now: the request goes upstream instead (never fails for it). */

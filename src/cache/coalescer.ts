@@ -49,15 +49,17 @@ export function createCoalescer<T>(options: { readonly maxWaitMs: number }): Coa
       const created: Pending<T> = { promise, resolve };
       pending.set(key, created);
       let finished = false;
-      return {
-        leader: true,
-        finish(result) {
-          if (finished) return;
-          finished = true;
-          if (pending.get(key) === created) pending.delete(key);
-          resolve(result);
-        },
+      const finish = (result: T | undefined): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(abandoned);
+        if (pending.get(key) === created) pending.delete(key);
+        resolve(result);
       };
+      // A leader that never reports back must not hold the key forever.
+      const abandoned = setTimeout(finish, options.maxWaitMs, undefined);
+      abandoned.unref();
+      return { leader: true, finish };
     },
     get waits() {
       return waits;

@@ -1,11 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CacheBackendDown, type CacheStore, type PurgeFilter } from './cache-store.js';
 import { forwardHeaders, hitHeaders, type ForwardReason, type ForwardStatus } from './cache-status.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoalescer, type Flight } from './coalescer.js';
 import { storedHeaders, type CachedResponse } from './entry.js';
 import { isCompletedEventStream, isEventStream } from './event-stream.js';
 import { deriveKey, varyMatches, varyValues, type CacheKey } from './key.js';
 import { currentAge, decideStorage, judgeStored, planRequest, type RequestBypass, type RequestPlan, type StoreTiming } from './policy.js';
+
+type LeaderFlight = Extract<Flight<CachedResponse>, { leader: true }>;
 
 export interface HttpCacheOptions {
   readonly store: CacheStore;
@@ -128,7 +131,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
   const { store, defaultTtlSeconds, maxObjectBytes } = options;
   const staleRetentionMs = (options.staleRetentionSeconds ?? 60) * 1000;
   const now = options.now ?? Date.now;
-  const coalescer = createCoalescer<CachedResponse>({ maxWaitMs: options.coalesceWaitMs ?? 30_000 });
+  const coalesceWaitMs = options.coalesceWaitMs ?? 30_000;
+  const coalescer = createCoalescer<CachedResponse>({ maxWaitMs: coalesceWaitMs });
   const byProject = new Map<string, ProjectCacheStats>();
   const counts = { hits: 0, misses: 0, bypasses: 0, stores: 0, backendErrors: 0 };
 
@@ -155,10 +159,10 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     return { kind: 'hit', key, status: entry.status, headers, chunks: entry.chunks, gapsMs: entry.gapsMs, eventStream: isEventStream(contentType) };
   }
 
-  function forward(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: Flight<CachedResponse> | undefined): CacheForward {
+  function forward(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: LeaderFlight | undefined): CacheForward {
     counts.misses++;
     projectStats(key.projectId).misses++;
-    const tap = createTap(plan, request, key, fwd, flight?.leader === true ? flight : undefined);
+    const tap = createTap(plan, request, key, fwd, flight);
     return { kind: 'forward', key, headers: forwardHeaders(key.shortKey, { fwd }), tap };
   }
 
@@ -167,7 +171,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     request: CacheRequest,
     key: CacheKey,
     fwd: ForwardReason,
-    flight: { finish(result: CachedResponse | undefined): void } | undefined,
+    flight: LeaderFlight | undefined,
   ): CacheTap {
     let capturing = false;
     let chunks: Buffer[] = [];
@@ -282,13 +286,65 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     }
     if (!plan.mayUseStored) return forward(plan, request, key, fwd, undefined);
     const flight = coalescer.join(key.storageKey);
-    if (flight.leader) return forward(plan, request, key, fwd, flight);
+    if (flight.leader) return lead(plan, request, key, fwd, flight);
     const shared = await flight.wait(request.signal);
     if (shared !== undefined) {
       const served = serve(plan, request, key, shared, true);
       if (typeof served !== 'string') return served;
     }
     return forward(plan, request, key, 'miss', undefined);
+  }
+
+  /**
+   * The local leader of a miss. With a shared store it also takes the key's short lock; when
+   * another instance holds it, it waits for that instance's entry (bounded), then goes upstream.
+   */
+  async function lead(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: LeaderFlight): Promise<CacheLookup> {
+    if (store.tryLock === undefined) return forward(plan, request, key, fwd, flight);
+    let locked: boolean;
+    try {
+      locked = await store.tryLock(key.storageKey, coalesceWaitMs);
+    } catch (error) {
+      backendFailed(error);
+      locked = true; // nothing to coordinate with: go upstream (the store write will be tried anyway)
+    }
+    if (locked) {
+      const unlock = store.unlock?.bind(store);
+      return forward(plan, request, key, fwd, {
+        leader: true,
+        finish(result) {
+          flight.finish(result);
+          unlock?.(key.storageKey).catch(backendFailed);
+        },
+      });
+    }
+    const shared = await pollStore(key.storageKey, request.signal);
+    if (shared !== undefined) {
+      const served = serve(plan, request, key, shared, true);
+      if (typeof served !== 'string') {
+        flight.finish(shared);
+        return served;
+      }
+    }
+    return forward(plan, request, key, 'miss', flight);
+  }
+
+  /** Reads the store with growing pauses until an entry appears, the wait bound passes or the client leaves. */
+  async function pollStore(storageKey: string, signal: AbortSignal | undefined): Promise<CachedResponse | undefined> {
+    const deadline = now() + coalesceWaitMs;
+    let pauseMs = 10;
+    while (now() < deadline && signal?.aborted !== true) {
+      await sleep(pauseMs);
+      pauseMs = Math.min(pauseMs * 2, 200);
+      try {
+        const entry = await store.get(storageKey);
+        if (entry !== undefined) return entry;
+      } catch (error) {
+        backendFailed(error);
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   return {

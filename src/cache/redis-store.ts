@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CacheBackendDown, CacheBackendUnavailable, type CacheStore, type PurgeFilter, type StoreStats } from './cache-store.js';
 import { decodeEntry, encodeEntry, entryBytes } from './entry.js';
@@ -32,6 +33,10 @@ function globLiteral(text: string): string {
 }
 
 const SCAN_COUNT = 1000;
+const LOCK_SUFFIX = '#lock';
+
+/** Deletes a lock only while it still holds this instance's token (it may have expired and moved on). */
+const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
  * Entries in Redis under `<prefix><project>:<hash>`, in encodeEntry's binary form with a PX
@@ -60,6 +65,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
   }
 
   const prefix = options.keyPrefix;
+  const lockToken = randomUUID();
+  const isEntry = (key: string): boolean => !key.endsWith(LOCK_SUFFIX);
 
   async function command<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -106,7 +113,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
       command(async () => {
         let removed = 0;
         await scan(purgePattern(filter), async (keys) => {
-          removed += await client.unlink(...keys);
+          await client.unlink(...keys);
+          removed += keys.filter(isEntry).length;
         });
         return removed;
       }),
@@ -114,13 +122,19 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
       command(async (): Promise<StoreStats> => {
         let entries = 0;
         let bytes = 0;
-        await scan(`${globLiteral(prefix)}*`, async (keys) => {
+        await scan(`${globLiteral(prefix)}*`, async (all) => {
+          const keys = all.filter(isEntry);
           entries += keys.length;
           const pipeline = client.pipeline();
           for (const key of keys) pipeline.strlen(key);
           for (const [, length] of (await pipeline.exec()) ?? []) bytes += typeof length === 'number' ? length : 0;
         });
         return { entries, bytes, evictions: 0 };
+      }),
+    tryLock: (key, ttlMs) => command(async () => (await client.set(prefix + key + LOCK_SUFFIX, lockToken, 'PX', Math.ceil(ttlMs), 'NX')) === 'OK'),
+    unlock: (key) =>
+      command(async () => {
+        await client.eval(UNLOCK_SCRIPT, 1, prefix + key + LOCK_SUFFIX, lockToken);
       }),
     async close() {
       client.disconnect();

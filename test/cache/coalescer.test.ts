@@ -42,6 +42,14 @@ describe('coalescer', () => {
     expect(await (follower.leader ? undefined : follower.wait())).toBeUndefined();
   });
 
+  it('frees the key when a leader never reports back', async () => {
+    const coalescer = createCoalescer<string>({ maxWaitMs: 20 });
+    coalescer.join('k');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(coalescer.inFlight).toBe(0);
+    expect(coalescer.join('k').leader).toBe(true);
+  });
+
   it('stops waiting when the waiting client leaves', async () => {
     const coalescer = createCoalescer<string>({ maxWaitMs: 10_000 });
     coalescer.join('k');

@@ -6,6 +6,7 @@ import { CacheBackendDown, CacheBackendUnavailable, type CacheStore } from '../.
 import { createHttpCache } from '../../src/cache/http-cache.js';
 import { planRequest, type RequestPlan } from '../../src/cache/policy.js';
 import { createRedisStore, redisAddress } from '../../src/cache/redis-store.js';
+import { harness, type UpstreamAnswer } from './cache-driver.js';
 import { makeEntry } from './entries.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -170,5 +171,43 @@ describe.skipIf(unreachable !== undefined)('redis store (real Redis on 127.0.0.1
       `127.0.0.1:${port}/0`,
     );
     await new Promise((resolve) => silent.close(resolve));
+  });
+});
+
+describe.skipIf(unreachable !== undefined)('http cache on a shared Redis (two proxy instances)', () => {
+  const prefix = `llm-proxy-test:${randomUUID()}:`;
+  const stores: CacheStore[] = [];
+
+  afterAll(async () => {
+    await stores[0]?.purge({});
+    for (const store of stores) await store.close();
+  });
+
+  it('answers a miss on one instance as a hit on the other, and coalesces across them', async () => {
+    for (let i = 0; i < 2; i++) stores.push(await createRedisStore({ url: REDIS_URL, keyPrefix: prefix, maxObjectBytes: 1e6 }));
+    const caches = stores.map((store) => createHttpCache({ store, defaultTtlSeconds: 0, maxObjectBytes: 1e6, coalesceWaitMs: 10_000 }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let upstreamCalls = 0;
+    const answer = async (): Promise<UpstreamAnswer> => {
+      upstreamCalls++;
+      await gate;
+      return { status: 200, headers: { 'content-type': 'application/json' }, chunks: ['{"id":"shared"}'] };
+    };
+    const instances = caches.map((cache) => harness(cache, answer));
+    const headers = { 'cache-control': 'public, max-age=60', 'content-type': 'application/json' };
+    const body = '{"model":"m","input":"same"}';
+    const first = instances[0]!.send('POST', headers, body);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // instance 0 holds the lock
+    const all = [first, ...Array.from({ length: 10 }, (_, i) => instances[i % 2]!.send('POST', headers, body))];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const served = await Promise.all(all);
+    expect(upstreamCalls).toBe(1);
+    expect(served.every((answered) => answered.body === '{"id":"shared"}')).toBe(true);
+    expect(served.filter((answered) => answered.fromCache)).toHaveLength(10);
+    const later = await instances[1]!.send('POST', headers, body);
+    expect(later.headers['x-proxy-cache']).toBe('hit');
+    expect(upstreamCalls).toBe(1);
   });
 });
