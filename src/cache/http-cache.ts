@@ -242,7 +242,9 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
           giveUp();
           return;
         }
-        if (!eventStream && headerValue(headers, 'content-length') === undefined) headers.push('content-length', String(size));
+        // A hit is written in one go: give it a length (HEAD, 204 and 304 answers carry none of their own).
+        const bodyless = plan.method === 'HEAD' || status === 204 || status === 304;
+        if (!eventStream && !bodyless && headerValue(headers, 'content-length') === undefined) headers.push('content-length', String(size));
         const entry: CachedResponse = { ...freshness, status, headers, chunks: body, gapsMs, varyValues: varyValues(freshness.vary, request.headers) };
         const retention = entry.mustRevalidate ? 0 : staleRetentionMs;
         const ttlMs = (entry.lifetimeSeconds - currentAge(entry, now())) * 1000 + retention;

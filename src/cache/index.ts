@@ -18,3 +18,4 @@ export {
   type HttpCacheOptions,
 } from './http-cache.js';
 export { replayBody, type ReplayOptions } from './replay.js';
+export { openHttpCache, type OpenCacheOptions } from './open-cache.js';

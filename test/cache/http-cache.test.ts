@@ -128,6 +128,15 @@ describe('http cache', () => {
     expect(calls()).toBe(2);
   });
 
+  it('gives a hit a Content-Length, except for answers without a body', async () => {
+    const cache = memoryCache();
+    const { send } = harness(cache, () => ({ status: 204, headers: {}, chunks: [] }));
+    await send('POST', OPT_IN, CHAT);
+    const hit = await send('POST', OPT_IN, CHAT);
+    expect(hit).toMatchObject({ fromCache: true, status: 204 });
+    expect(hit.headers['content-length']).toBeUndefined();
+  });
+
   it('does not replay Set-Cookie and renames the upstream request id', async () => {
     const cache = memoryCache();
     const { send } = harness(cache, () => ok('{}', { 'set-cookie': ['a=b'], 'x-request-id': 'req_up', connection: 'x-hop', 'x-hop': '1', 'content-type': 'application/json' }));
