@@ -21,8 +21,17 @@ class NotCanonical extends Error {}
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 // JSON strings exclude raw control characters, which is what the class below says.
 // eslint-disable-next-line no-control-regex
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const ESCAPED_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/;
 
+const QUOTE = 0x22;
+
+function byKey(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** A single-pass reader that writes the canonical text as it goes (hot path: no per-token regex for plain strings). */
 class Parser {
   private at = 0;
   constructor(private readonly text: string) {}
@@ -33,85 +42,109 @@ class Parser {
 
   skipSpace(): void {
     const text = this.text;
-    while (this.at < text.length) {
-      const c = text.charCodeAt(this.at);
-      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
-      this.at++;
+    let at = this.at;
+    while (at < text.length) {
+      const c = text.charCodeAt(at);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      at++;
     }
+    this.at = at;
   }
 
   value(): string {
     this.skipSpace();
-    const c = this.text[this.at];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') return JSON.stringify(this.string());
-    for (const word of ['true', 'false', 'null']) {
-      if (this.text.startsWith(word, this.at)) {
-        this.at += word.length;
-        return word;
-      }
-    }
-    return this.match(NUMBER);
-  }
-
-  private match(pattern: RegExp): string {
-    pattern.lastIndex = this.at;
-    const found = pattern.exec(this.text);
+    const c = this.text.charCodeAt(this.at);
+    if (c === 0x7b) return this.object();
+    if (c === 0x5b) return this.array();
+    if (c === QUOTE) return this.string()[1];
+    if (c === 0x74) return this.word('true');
+    if (c === 0x66) return this.word('false');
+    if (c === 0x6e) return this.word('null');
+    NUMBER.lastIndex = this.at;
+    const found = NUMBER.exec(this.text);
     if (found === null) throw new NotCanonical();
     this.at += found[0].length;
     return found[0];
   }
 
-  private string(): string {
-    return JSON.parse(this.match(STRING)) as string;
+  private word(word: string): string {
+    if (!this.text.startsWith(word, this.at)) throw new NotCanonical();
+    this.at += word.length;
+    return word;
   }
 
-  private expect(char: string): void {
+  /** A string token at `at`: [its value, its canonical JSON text]. */
+  private string(): [string, string] {
+    const text = this.text;
+    const end = text.indexOf('"', this.at + 1);
+    if (end < 0) throw new NotCanonical();
+    const inner = text.slice(this.at + 1, end);
+    if (inner.indexOf('\\') < 0) {
+      // No escapes: the token is already in canonical form (unless it holds a raw control character).
+      if (CONTROL.test(inner)) throw new NotCanonical();
+      this.at = end + 1;
+      return [inner, text.slice(this.at - inner.length - 2, this.at)];
+    }
+    ESCAPED_STRING.lastIndex = this.at;
+    const found = ESCAPED_STRING.exec(text);
+    if (found === null) throw new NotCanonical();
+    this.at += found[0].length;
+    const value = JSON.parse(found[0]) as string;
+    return [value, JSON.stringify(value)];
+  }
+
+  /** After an item: true on a comma, false on the closing bracket, else not JSON. */
+  private more(close: number): boolean {
     this.skipSpace();
-    if (this.text[this.at] !== char) throw new NotCanonical();
-    this.at++;
+    const c = this.text.charCodeAt(this.at++);
+    if (c === 0x2c) return true;
+    if (c === close) return false;
+    throw new NotCanonical();
   }
 
   /** Consumes `close` if it comes next (an empty container). */
-  private closes(close: string): boolean {
+  private closes(close: number): boolean {
     this.skipSpace();
-    if (this.text[this.at] !== close) return false;
+    if (this.text.charCodeAt(this.at) !== close) return false;
     this.at++;
     return true;
   }
 
   private object(): string {
     this.at++;
-    const members = new Map<string, string>();
-    if (!this.closes('}')) {
-      do {
-        this.skipSpace();
-        const key = this.string();
-        if (members.has(key)) throw new NotCanonical();
-        this.expect(':');
-        members.set(key, this.value());
-        this.skipSpace();
-      } while (this.text[this.at++] === ',');
-      if (this.text[this.at - 1] !== '}') throw new NotCanonical();
+    if (this.closes(0x7d)) return '{}';
+    const members: [string, string][] = [];
+    do {
+      this.skipSpace();
+      if (this.text.charCodeAt(this.at) !== QUOTE) throw new NotCanonical();
+      const [key, keyText] = this.string();
+      this.skipSpace();
+      if (this.text.charCodeAt(this.at++) !== 0x3a) throw new NotCanonical();
+      members.push([key, `${keyText}:${this.value()}`]);
+    } while (this.more(0x7d));
+    members.sort(byKey);
+    let out = '{';
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      if (i > 0) {
+        if (members[i - 1]![0] === member[0]) throw new NotCanonical();
+        out += ',';
+      }
+      out += member[1];
     }
-    const keys = [...members.keys()].sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${members.get(key)}`).join(',')}}`;
+    return out + '}';
   }
 
   private array(): string {
     this.at++;
-    const items: string[] = [];
-    if (!this.closes(']')) {
-      do items.push(this.value());
-      while (this.skipSpaceThenNext() === ',');
-      if (this.text[this.at - 1] !== ']') throw new NotCanonical();
-    }
-    return `[${items.join(',')}]`;
-  }
-
-  private skipSpaceThenNext(): string | undefined {
-    this.skipSpace();
-    return this.text[this.at++];
+    if (this.closes(0x5d)) return '[]';
+    let out = '[';
+    let first = true;
+    do {
+      if (!first) out += ',';
+      first = false;
+      out += this.value();
+    } while (this.more(0x5d));
+    return out + ']';
   }
 }

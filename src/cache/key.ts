@@ -44,21 +44,25 @@ function isJsonMediaType(contentType: string): boolean {
   return type === 'application/json' || type.endsWith('+json');
 }
 
-/** SHA-256 of the canonical JSON body, or of its bytes; tagged so the two forms never collide. */
-export function bodyDigest(body: Buffer | undefined, contentType: string): string {
-  if (body === undefined || body.length === 0) return 'none';
-  const hash = createHash('sha256');
+/** What of the body goes into the key: its canonical JSON, or its bytes when it is not JSON. */
+export type KeyedBody = { readonly kind: 'none' } | { readonly kind: 'json'; readonly data: string } | { readonly kind: 'bytes'; readonly data: Buffer };
+
+export function keyedBody(body: Buffer | undefined, contentType: string): KeyedBody {
+  if (body === undefined || body.length === 0) return { kind: 'none' };
   const canonical = isJsonMediaType(contentType) ? canonicalJson(body.toString('utf8')) : undefined;
-  if (canonical !== undefined) hash.update('json\n').update(canonical);
-  else hash.update('bytes\n').update(body);
-  return hash.digest('hex');
+  return canonical === undefined ? { kind: 'bytes', data: body } : { kind: 'json', data: canonical };
 }
 
 export function deriveKey(input: KeyInput): CacheKey {
   const contentType = headerText(input.headers['content-type']);
-  const parts = [KEY_VERSION, input.projectId, input.method, input.url, bodyDigest(input.body, contentType)];
-  for (const name of KEYED_HEADERS) parts.push(headerText(input.headers[name]));
-  const hex = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  const body = keyedBody(input.body, contentType);
+  const fields = [KEY_VERSION, input.projectId, input.method, input.url];
+  for (const name of KEYED_HEADERS) fields.push(headerText(input.headers[name]));
+  fields.push(body.kind);
+  // One pass: the JSON array is self-delimiting, so the body can follow it directly.
+  const hash = createHash('sha256').update(JSON.stringify(fields));
+  if (body.kind !== 'none') hash.update(body.data);
+  const hex = hash.digest('hex');
   return { storageKey: `${input.projectId}:${hex}`, shortKey: hex.slice(0, 16), projectId: input.projectId };
 }
 

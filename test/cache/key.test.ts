@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/cache/canonical-json.js';
-import { bodyDigest, deriveKey, varyMatches, varyValues, type KeyInput } from '../../src/cache/key.js';
+import { deriveKey, keyedBody, varyMatches, varyValues, type KeyInput } from '../../src/cache/key.js';
 
 describe('canonicalJson', () => {
   it.each([
@@ -26,29 +26,31 @@ describe('canonicalJson', () => {
   });
 });
 
-describe('bodyDigest', () => {
+describe('keyedBody', () => {
   const json = 'application/json';
+  const keyed = (text: string | undefined, contentType: string) => keyedBody(text === undefined ? undefined : Buffer.from(text), contentType);
+
   it('ignores key order and whitespace of a JSON body', () => {
-    const a = bodyDigest(Buffer.from('{"model":"m","messages":[{"role":"user","content":"hi"}]}'), json);
-    const b = bodyDigest(Buffer.from('{ "messages": [ { "content": "hi", "role": "user" } ], "model": "m" }'), 'application/json; charset=utf-8');
-    expect(a).toBe(b);
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const a = keyed('{"model":"m","messages":[{"role":"user","content":"hi"}]}', json);
+    const b = keyed('{ "messages": [ { "content": "hi", "role": "user" } ], "model": "m" }', 'application/json; charset=utf-8');
+    expect(a).toEqual(b);
+    expect(a).toEqual({ kind: 'json', data: '{"messages":[{"content":"hi","role":"user"}],"model":"m"}' });
+    expect(keyed('{"a":1}', 'application/vnd.api+json').kind).toBe('json');
   });
 
   it('tells different values apart', () => {
-    expect(bodyDigest(Buffer.from('{"a":[1,2]}'), json)).not.toBe(bodyDigest(Buffer.from('{"a":[2,1]}'), json));
-    expect(bodyDigest(Buffer.from('{"a":"1"}'), json)).not.toBe(bodyDigest(Buffer.from('{"a":1}'), json));
+    expect(keyed('{"a":[1,2]}', json)).not.toEqual(keyed('{"a":[2,1]}', json));
+    expect(keyed('{"a":"1"}', json)).not.toEqual(keyed('{"a":1}', json));
   });
 
-  it('hashes the bytes of a non-JSON body, and never confuses the two forms', () => {
-    const text = '{"a":1}';
-    expect(bodyDigest(Buffer.from(text), 'text/plain')).not.toBe(bodyDigest(Buffer.from(text), json));
-    expect(bodyDigest(Buffer.from('{ "a":1}'), 'text/plain')).not.toBe(bodyDigest(Buffer.from('{"a":1}'), 'text/plain'));
-    expect(bodyDigest(Buffer.from('not json'), json)).toBe(bodyDigest(Buffer.from('not json'), 'application/octet-stream'));
+  it('keeps the bytes of a non-JSON body', () => {
+    expect(keyed('{"a":1}', 'text/plain')).toEqual({ kind: 'bytes', data: Buffer.from('{"a":1}') });
+    expect(keyed('not json', json)).toEqual({ kind: 'bytes', data: Buffer.from('not json') });
   });
 
   it('has one value for no body', () => {
-    expect(bodyDigest(undefined, json)).toBe(bodyDigest(Buffer.alloc(0), ''));
+    expect(keyed(undefined, json)).toEqual({ kind: 'none' });
+    expect(keyed('', '')).toEqual({ kind: 'none' });
   });
 });
 
@@ -75,6 +77,8 @@ describe('deriveKey', () => {
     ['query', { url: '/v1/chat/completions?x=1' }],
     ['body', { body: Buffer.from('{"model":"m","stream":true}') }],
     ['content type', { headers: { 'content-type': 'text/plain' } }],
+    ['body kind (same text as JSON or as bytes)', { headers: { 'content-type': 'text/plain' }, body: Buffer.from('{"model":"m","stream":false}') }],
+    ['absence of a body', { body: undefined }],
     ['OpenAI-Beta', { headers: { ...base.headers, 'openai-beta': 'assistants=v2' } }],
     ['OpenAI-Organization', { headers: { ...base.headers, 'openai-organization': 'org-1' } }],
   ])('changes with the %s', (_name, change) => {
