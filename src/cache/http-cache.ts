@@ -66,8 +66,10 @@ export type CacheLookup = CacheHit | CacheForward | CacheUnsatisfiable;
 
 /**
  * The response tap of a forwarded cacheable request. Call begin() when the upstream's headers
- * arrive, chunk() for each body chunk as it passes to the client, then exactly one of complete()
- * (the whole body reached the client) or abort() (upstream error, timeout, client gone).
+ * arrive, chunk() for each body chunk as it passes to the client, then complete() (the whole body
+ * reached the client) or abort() (upstream error, timeout, client gone, or the upstream never
+ * answered). The first of the two counts; a later call is ignored, so abort() is safe to call
+ * from a completion hook that runs whatever happened.
  */
 export interface CacheTap {
   /** Decides whether the answer will be stored; returns the cache headers for the client. */
@@ -183,7 +185,10 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     let eventStream = false;
     let freshness: Pick<CachedResponse, 'responseTime' | 'lifetimeSeconds' | 'initialAgeSeconds' | 'mustRevalidate' | 'vary'> | undefined;
 
+    let settled = false;
+
     function giveUp(): void {
+      settled = true;
       capturing = false;
       chunks = [];
       gapsMs = [];
@@ -232,10 +237,12 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         lastChunkAt = at;
       },
       async complete() {
+        if (settled) return;
         if (!capturing || freshness === undefined) {
           giveUp();
           return;
         }
+        settled = true;
         capturing = false;
         const body = compact(chunks, size);
         if (eventStream && !isCompletedEventStream(Buffer.concat(body, size))) {
@@ -260,7 +267,9 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         }
         flight?.finish(undefined);
       },
-      abort: giveUp,
+      abort() {
+        if (!settled) giveUp();
+      },
     };
   }
 

@@ -181,6 +181,28 @@ describe('http cache', () => {
     expect(calls()).toBe(1);
   });
 
+  it('ignores an abort that comes after complete, and frees waiters when the upstream never answered', async () => {
+    const cache = memoryCache();
+    const plan = cache.plan('POST', OPT_IN);
+    if (!plan.cacheable) throw new Error('cacheable');
+    const request = { projectId: 'p1', url: '/v1/chat/completions', headers: OPT_IN, body: Buffer.from(CHAT) };
+    const leader = await cache.lookup(plan, request);
+    const follower = cache.lookup(plan, request);
+    if (leader.kind !== 'forward' || leader.tap === undefined) throw new Error('forward');
+    await new Promise((resolve) => setImmediate(resolve)); // the follower is waiting now
+    leader.tap.abort(); // e.g. upstream unreachable: begin() was never called
+    expect(await follower).toMatchObject({ kind: 'forward', headers: expect.arrayContaining(['llm-proxy; fwd=miss']) });
+
+    const again = await cache.lookup(plan, request);
+    if (again.kind !== 'forward' || again.tap === undefined) throw new Error('forward');
+    again.tap.begin(200, {}, { requestTime: Date.now(), responseTime: Date.now() });
+    again.tap.chunk(Buffer.from('{}'));
+    const storing = again.tap.complete();
+    again.tap.abort();
+    await storing;
+    expect((await cache.lookup(plan, request)).kind).toBe('hit');
+  });
+
   it('coalesces 50 identical concurrent misses into one upstream call', async () => {
     const cache = memoryCache();
     let release!: () => void;
