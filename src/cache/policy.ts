@@ -149,8 +149,6 @@ export function decideStorage(
   const directives = parseCacheControl(headers['cache-control']);
   if (directives.has('no-store')) return { store: false, reason: 'no-store' };
   if (directives.has('private')) return { store: false, reason: 'private' };
-  // Storing an answer that must be revalidated on every use would never produce a hit here.
-  if (directives.has('no-cache')) return { store: false, reason: 'no-cache' };
   const vary = parseVary(headers.vary);
   if (vary.includes('*')) return { store: false, reason: 'vary-star' };
   if (headers['content-range'] !== undefined) return { store: false, reason: 'partial' };
@@ -168,6 +166,10 @@ export function decideStorage(
     lifetimeSeconds = explicit ?? plan.optInSeconds;
     source = explicit !== undefined ? 'response' : 'opt-in';
   } else {
+    // Storing an answer that must be revalidated on every use would never produce a hit here.
+    // (With the client's opt-in it is kept anyway, as the Go original does: event streams
+    // carry no-cache to keep intermediaries from buffering them, not to forbid reuse.)
+    if (directives.has('no-cache')) return { store: false, reason: 'no-cache' };
     if (!GET_STORABLE_STATUS.has(status)) return { store: false, reason: 'status' };
     if (!shared) return { store: false, reason: 'authorization' };
     if (explicit !== undefined) {

@@ -83,6 +83,8 @@ describe('decideStorage', () => {
     ['POST opt-in, 429', optInPost, 429, {}, { store: false, reason: 'status' }],
     ['POST opt-in, 500', optInPost, 500, { 'cache-control': 'public, max-age=60' }, { store: false, reason: 'status' }],
     ['POST opt-in, 404', optInPost, 404, { 'cache-control': 'public, max-age=60' }, { store: false, reason: 'status' }],
+    ['POST opt-in, SSE with no-cache (anti-buffering)', optInPost, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, { store: true, lifetimeSeconds: 600 }],
+    ['GET opt-in, no-cache', optInGet, 200, { 'cache-control': 'no-cache' }, { store: true, lifetimeSeconds: 120 }],
     ['POST opt-in, no-store', optInPost, 200, { 'cache-control': 'no-store' }, { store: false, reason: 'no-store' }],
     ['POST opt-in, Vary: *', optInPost, 200, { vary: '*' }, { store: false, reason: 'vary-star' }],
     ['request no-store', plan('POST', { 'cache-control': 'public, max-age=60, no-store' }), 200, {}, { store: false, reason: 'request-no-store' }],
