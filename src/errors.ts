@@ -44,10 +44,10 @@ export const ERROR_CATALOGUE = {
     message: 'Token has expired: ask the project owner for a new token',
     exitCode: 3,
   },
-  rate_limit_exceeded: {
+  token_quota_exhausted: {
     status: 429,
-    type: 'rate_limit_error',
-    message: 'Token has used all of its allowed requests (max_requests): ask for a new token or a higher limit',
+    type: 'insufficient_quota',
+    message: 'Token has used all of its allowed requests (max_requests): retrying will not help; ask for a new token or a higher limit',
     exitCode: 1,
   },
   project_inactive: {
@@ -99,11 +99,29 @@ export const ERROR_CATALOGUE = {
     message: 'Request body is larger than MAX_REQUEST_SIZE',
     exitCode: 1,
   },
+  body_timeout: {
+    status: 408,
+    type: REQUEST,
+    message: 'The request body arrived too slowly (CLIENT_BODY_TIMEOUT): send it at once',
+    exitCode: 1,
+  },
+  invalid_body: {
+    status: 400,
+    type: REQUEST,
+    message: 'This proxy checks request parameters (param_whitelist): send a JSON object with Content-Type: application/json',
+    exitCode: 1,
+  },
   // Upstream
   upstream_unreachable: {
     status: 502,
     type: UPSTREAM,
     message: 'Could not reach the upstream API: check OPENAI_API_URL / base_url and the network',
+    exitCode: 2,
+  },
+  upstream_busy: {
+    status: 503,
+    type: UPSTREAM,
+    message: 'Too many requests waiting for the upstream API (UPSTREAM_MAX_CONNECTIONS, UPSTREAM_MAX_QUEUE): retry shortly',
     exitCode: 2,
   },
   timeout: {

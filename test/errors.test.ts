@@ -21,7 +21,7 @@ describe('error catalogue', () => {
   });
 
   it('builds branded errors from codes', () => {
-    const error = new ProxyError('rate_limit_exceeded');
+    const error = new ProxyError('token_quota_exhausted');
     expect([error.statusCode, error.exitCode, isProxyError(error), isProxyError(new Error('x'))]).toEqual([429, 1, true, false]);
   });
 });

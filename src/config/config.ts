@@ -11,13 +11,25 @@ export interface Config {
     readonly openaiApiUrl: string;
     readonly apiConfigPath: string | undefined;
     readonly defaultProvider: string | undefined;
-    /** Longest wait for upstream response headers, and for each next body chunk. */
-    readonly requestTimeoutMs: number;
+    /** Longest wait for upstream response headers (REQUEST_TIMEOUT unless set on its own). */
+    readonly responseHeaderTimeoutMs: number;
+    /** Longest upstream silence between body chunks while the client reads (REQUEST_TIMEOUT unless set). */
+    readonly streamIdleTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxQueue: number;
     readonly maxRequestBytes: number;
+  };
+  /** Limits on client connections, against slow or idle clients holding sockets. */
+  readonly clients: {
+    readonly headerTimeoutMs: number;
+    /** A request body must keep coming: see request-body.ts. */
+    readonly bodyTimeoutMs: number;
+    readonly maxConnections: number;
   };
   readonly auth: { readonly tokenCacheTtlMs: number };
   readonly events: { readonly backend: 'in-memory'; readonly bufferSize: number };
-  readonly log: { readonly level: LogLevel };
+  readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly requests: boolean };
   readonly shutdown: { readonly drainTimeoutMs: number };
   readonly cache: {
     readonly enabled: boolean;

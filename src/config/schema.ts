@@ -43,6 +43,11 @@ const positiveInt = parsed((text) => {
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }, 'a positive whole number');
 
+const nonNegativeInt = parsed((text) => {
+  const value = Number(text.trim());
+  return Number.isInteger(value) && value >= 0 ? value : undefined;
+}, 'a whole number, 0 or more');
+
 const bool = parsed((text) => {
   const lower = text.trim().toLowerCase();
   if (['1', 't', 'true', 'yes', 'on'].includes(lower)) return true;
@@ -104,12 +109,22 @@ export const settingsSchema = z
     API_CONFIG_PATH: z.string().optional(),
     DEFAULT_API_PROVIDER: z.string().optional(),
     LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error'] as const, { warning: 'warn' }).default('info'),
+    LOG_FORMAT: oneOf(['json', 'pretty'] as const, { console: 'pretty', text: 'pretty' }).default('json'),
+    LOG_REQUESTS: bool.default(true),
     ENCRYPTION_KEY: encryptionKey.optional(),
     REQUIRE_ENCRYPTION_KEY: bool.default(false),
     LLM_PROXY_EVENT_BUS: oneOf(['in-memory'] as const, { memory: 'in-memory' }).default('in-memory'),
     OBSERVABILITY_BUFFER_SIZE: positiveInt.default(1000),
     REQUEST_TIMEOUT: duration.prefault('10m'),
-    MAX_REQUEST_SIZE: byteSize.prefault('50MiB'),
+    UPSTREAM_CONNECT_TIMEOUT: duration.prefault('10s'),
+    UPSTREAM_RESPONSE_HEADER_TIMEOUT: duration.optional(),
+    UPSTREAM_STREAM_IDLE_TIMEOUT: duration.optional(),
+    UPSTREAM_MAX_CONNECTIONS: positiveInt.default(512),
+    UPSTREAM_MAX_QUEUE: nonNegativeInt.default(1024),
+    CLIENT_HEADER_TIMEOUT: duration.prefault('10s'),
+    CLIENT_BODY_TIMEOUT: duration.prefault('30s'),
+    MAX_CLIENT_CONNECTIONS: positiveInt.default(4096),
+    MAX_REQUEST_SIZE: byteSize.prefault('512MiB'),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
     // HTTP response cache

@@ -15,4 +15,8 @@ export interface ProxyEvent {
   readonly error_code: string | null;
   /** True when the client disconnected before the response was complete. */
   readonly aborted: boolean;
+  /** WebSocket upgrades: bytes relayed from the client to the upstream after the request head. */
+  readonly bytes_in?: number;
+  /** WebSocket upgrades: bytes relayed from the upstream to the client after the response head. */
+  readonly bytes_out?: number;
 }

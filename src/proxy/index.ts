@@ -10,7 +10,15 @@ export {
   type Provider,
 } from './provider-config.js';
 export { createTokenAuthenticator, extractBearerToken, type Admission, type TokenAuthenticator } from './token-auth.js';
-export { createUpstream, UpstreamTimeoutError, type Upstream } from './upstream.js';
+export { createUpstream, UpstreamTimeoutError, type Upstream, type UpstreamLimits } from './upstream.js';
+export { Exchange } from './exchange.js';
+export type { ProxyStage, ResponseTap, ResponseTransformFactory } from './stage.js';
+export { createBodyReader, type BodyReader } from './request-body.js';
+export { paramWhitelistStage } from './param-whitelist-stage.js';
+export { eventStage } from './event-stage.js';
+export { accessLogStage, type AccessLogger } from './access-log-stage.js';
+export { createUpgradeHandler, type UpgradeHandler, type UpgradeHandlerOptions } from './upgrade-handler.js';
+export { writeErrorResponse } from './raw-response.js';
 
 /** True for request URLs the data path serves: `/v1` and everything below it. */
 export function isProxyPath(url: string | undefined): boolean {

@@ -16,8 +16,16 @@ export interface Provider {
   readonly paramWhitelist: Readonly<Record<string, readonly string[]>>;
   readonly allowedOrigins: readonly string[];
   readonly requireOrigin: boolean;
-  /** Longest wait for response headers and for each next body chunk; undefined = REQUEST_TIMEOUT. */
+  /** Longest wait for response headers; undefined = UPSTREAM_RESPONSE_HEADER_TIMEOUT. */
   readonly responseTimeoutMs: number | undefined;
+  /** Longest silence between response body chunks; undefined = UPSTREAM_STREAM_IDLE_TIMEOUT. */
+  readonly streamIdleTimeoutMs: number | undefined;
+  /** Longest wait for a TCP/TLS connection; undefined = UPSTREAM_CONNECT_TIMEOUT. */
+  readonly connectTimeoutMs: number | undefined;
+  /** Most connections open at once; undefined = UPSTREAM_MAX_CONNECTIONS. */
+  readonly maxConnections: number | undefined;
+  /** Most requests waiting for a connection; undefined = UPSTREAM_MAX_QUEUE. */
+  readonly maxQueue: number | undefined;
   readonly idleConnectionMs: number;
   readonly maxIdleConnections: number;
 }
@@ -65,6 +73,10 @@ export function builtInOpenAiProvider(baseUrl: string): Provider {
     allowedOrigins: [],
     requireOrigin: false,
     responseTimeoutMs: undefined,
+    streamIdleTimeoutMs: undefined,
+    connectTimeoutMs: undefined,
+    maxConnections: undefined,
+    maxQueue: undefined,
     idleConnectionMs: 90_000,
     maxIdleConnections: 256,
   };
@@ -87,12 +99,19 @@ const providerSchema = z.object({
     .object({
       request: duration.optional(),
       response_header: duration.optional(),
+      stream_idle: duration.optional(),
+      connect: duration.optional(),
       idle_connection: duration.optional(),
       flush_interval: duration.optional(),
     })
     .optional(),
   connection: z
-    .object({ max_idle_conns: z.number().int().positive().optional(), max_idle_conns_per_host: z.number().int().positive().optional() })
+    .object({
+      max_idle_conns: z.number().int().positive().optional(),
+      max_idle_conns_per_host: z.number().int().positive().optional(),
+      max_conns_per_host: z.number().int().positive().optional(),
+      max_queue: z.number().int().nonnegative().optional(),
+    })
     .optional(),
   param_whitelist: z.record(z.string(), z.array(z.union([z.string(), z.number()]).transform(String))).optional(),
   allowed_origins: z.array(z.string()).optional(),
@@ -118,6 +137,10 @@ function toProvider(name: string, raw: z.output<typeof providerSchema>): Provide
     allowedOrigins: raw.allowed_origins ?? [],
     requireOrigin: (raw.required_headers ?? []).some((header) => header.toLowerCase() === 'origin'),
     responseTimeoutMs: raw.timeouts?.response_header || undefined,
+    streamIdleTimeoutMs: raw.timeouts?.stream_idle || undefined,
+    connectTimeoutMs: raw.timeouts?.connect || undefined,
+    maxConnections: raw.connection?.max_conns_per_host,
+    maxQueue: raw.connection?.max_queue,
     idleConnectionMs: raw.timeouts?.idle_connection ?? 90_000,
     maxIdleConnections: raw.connection?.max_idle_conns_per_host ?? raw.connection?.max_idle_conns ?? 256,
   };

@@ -1,15 +1,15 @@
-import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
-import { ERROR_CATALOGUE, defaultErrorBody, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
-import type { EventBus } from '../events/index.js';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_CATALOGUE, ProxyError, defaultErrorBody, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
 import { nanosHeader, unixMicros } from './clock.js';
-import { appendCorsHeaders, preflightHeaders } from './cors.js';
+import { allowedMethodsHeader, appendCorsHeaders, preflightHeaders } from './cors.js';
+import { Exchange } from './exchange.js';
+import { withBodyLength, withoutContentLength } from './header-list.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
-import type { ParamWhitelist } from './param-whitelist.js';
+import { MAX_DRAIN_BYTES, type BodyReader } from './request-body.js';
 import type { RequestPolicy } from './request-policy.js';
-import { pathOf } from './request-policy.js';
-import { pickRequestId } from './request-id.js';
+import type { ProxyStage } from './stage.js';
 import type { Admission, TokenAuthenticator } from './token-auth.js';
-import { upstreamErrorCode, type Upstream } from './upstream.js';
+import { UpstreamRequestError, upstreamErrorCode, type Upstream } from './upstream.js';
 
 /** The slice of a pino logger the data path uses. */
 export interface ProxyLogger {
@@ -18,221 +18,327 @@ export interface ProxyLogger {
 
 export interface ProxyHandlerOptions {
   readonly policy: RequestPolicy;
-  readonly whitelist: ParamWhitelist;
+  readonly allowedMethods: readonly string[];
   readonly auth: TokenAuthenticator;
   readonly upstream: Upstream;
-  readonly events: EventBus;
+  readonly bodyReader: BodyReader;
+  /** In order; see stage.ts for what each hook may do. */
+  readonly stages: readonly ProxyStage[];
   readonly log: ProxyLogger;
   readonly maxRequestBytes: number;
 }
 
 export interface ProxyHandler {
-  /** Serves one request on /v1/*. */
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Serves one request on /v1/*; `expectsContinue` for node's checkContinue (Expect: 100-continue). */
+  handle(req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean): void;
+  /** From now on every answer carries Connection: close, so keep-alive clients leave cleanly. */
+  startDraining(): void;
 }
 
 const X_REQUEST_START = /^\d{1,20}$/;
+
+/**
+ * Bodies up to this size are read before the upstream is called: a client that trickles its body
+ * holds no upstream connection, and the upstream gets the request in one write.
+ */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** Refusals that retrying cannot fix: clients are told not to (x-should-retry, honoured by the OpenAI SDKs). */
+const FINAL_REFUSALS = new Set<ErrorCode>([
+  'invalid_token',
+  'token_not_found',
+  'token_inactive',
+  'token_expired',
+  'token_quota_exhausted',
+  'project_inactive',
+  'origin_not_allowed',
+]);
+
+/** Refusals of a request that never fully reached the upstream: a counted token gets its request back. */
+const REFUNDED = new Set<ErrorCode>(['upstream_busy', 'upstream_unreachable', 'request_too_large', 'body_timeout']);
+
+/** Failures worth a warning in the server log (the rest are the client's own doing). */
+const LOGGED = new Set<ErrorCode>(['service_unavailable', 'upstream_unreachable', 'timeout', 'upstream_auth_error', 'upstream_busy']);
+
+function declaredLength(req: IncomingMessage): number | undefined {
+  const length = req.headers['content-length'];
+  return length === undefined ? undefined : Number(length);
+}
 
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-function isJson(req: IncomingMessage): boolean {
-  return req.headers['content-type']?.toLowerCase().startsWith('application/json') === true;
-}
-
 /**
- * The data path: policy → token → swap the key → stream to the upstream and back. Runs on the
- * bare node:http request (not a framework route): every microsecond here is paid per call.
+ * The data path, as a pipeline (see stage.ts): policy → authentication → optional body →
+ * before-upstream stages → count the token → upstream, streamed both ways with backpressure →
+ * response taps → completion stages. Runs on the bare node:http request, not a framework route:
+ * every microsecond here is paid per call, and stages that are off cost nothing.
  */
 export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
-  const { policy, whitelist, auth, upstream, events, log, maxRequestBytes } = options;
+  const { policy, auth, upstream, bodyReader, log, maxRequestBytes } = options;
+  const bodyStages = options.stages.filter((stage) => stage.needsBody !== undefined);
+  const beforeStages = options.stages.filter((stage) => stage.beforeUpstream !== undefined);
+  const completeStages = options.stages.filter((stage) => stage.complete !== undefined);
+  const allowedMethods = allowedMethodsHeader(options.allowedMethods);
+  let draining = false;
+  // The upstream request of each exchange in flight, so a client that leaves can abort it.
+  const upstreamRequests = new WeakMap<Exchange, ClientRequest>();
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const startedMicros = unixMicros();
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const headers = req.headers;
-    const requestId = pickRequestId(headers['x-request-id']);
-    const origin = headers.origin;
-    let admission: Admission | undefined;
-    let upstreamRequest: ClientRequest | undefined;
-    let upstreamMs: number | null = null;
-    let errorCode: ErrorCode | null = null;
-
-    res.on('close', () => {
-      const aborted = !res.writableFinished;
-      if (aborted && upstreamRequest !== undefined && !upstreamRequest.destroyed) upstreamRequest.destroy();
-      if (!events.hasSubscribers) return;
-      events.publish({
-        request_id: requestId,
-        method,
-        path: pathOf(url),
-        status: res.headersSent ? res.statusCode : 0,
-        started_at: new Date(startedMicros / 1000).toISOString(),
-        duration_ms: (unixMicros() - startedMicros) / 1000,
-        upstream_ms: upstreamMs,
-        project_id: admission?.projectId ?? null,
-        token_id: admission?.tokenId ?? null,
-        error_code: errorCode,
-        aborted,
-      });
-    });
-
-    /** Answers with an error body, unless something was already answered for this request. */
-    function respondError(code: ErrorCode, message?: string): void {
-      if (errorCode !== null) return;
-      errorCode = code;
-      if (res.destroyed) return;
-      if (res.headersSent) {
-        res.destroy(); // mid-stream: the only way left to tell the client the body is incomplete
-        return;
-      }
-      const body = message === undefined ? defaultErrorBody(code) : renderErrorBody(code, message);
-      const out = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), 'X-Request-ID', requestId];
-      if (origin !== undefined) appendCorsHeaders(out, origin);
-      // The rest of an oversized body is never read: close the connection instead of reusing it.
-      if (code === 'request_too_large') out.push('Connection', 'close');
-      res.writeHead(ERROR_CATALOGUE[code].status, out);
-      res.end(body);
+  function complete(exchange: Exchange): void {
+    if (exchange.aborted) {
+      const outgoing = upstreamRequests.get(exchange);
+      if (outgoing !== undefined && !outgoing.destroyed) outgoing.destroy();
+      exchange.errorCode ??= 'canceled';
     }
+    for (const stage of completeStages) stage.complete?.(exchange);
+  }
 
-    function fail(error: unknown): void {
-      if (res.destroyed) {
-        errorCode ??= 'canceled';
-        return;
-      }
-      const code: ErrorCode = isProxyError(error) ? error.code : upstreamErrorCode(error);
-      if (code === 'service_unavailable' || code === 'upstream_unreachable' || code === 'timeout' || code === 'upstream_auth_error') {
-        log.warn({ request_id: requestId, code, err: error }, 'proxy request failed');
-      }
-      const custom = isProxyError(error) && error.message !== ERROR_CATALOGUE[code].message;
-      respondError(code, custom ? error.message : undefined);
-    }
+  /** Answers with an error body, unless something was already answered for this request. */
+  function respondError(exchange: Exchange, code: ErrorCode, message?: string): void {
+    if (exchange.errorCode !== null) return;
+    exchange.errorCode = code;
+    // A client waiting for 100-continue, or stuck mid-body, leaves unread bytes behind: close after the answer.
+    writeError(exchange, code, message, exchange.awaitingContinue || code === 'body_timeout');
+  }
 
-    if (method === 'OPTIONS') {
-      if (origin === undefined) {
-        res.writeHead(204, ['X-Request-ID', requestId]).end();
-      } else if (!policy.isOriginAllowed(origin)) {
-        respondError('origin_not_allowed');
-      } else {
-        const out = preflightHeaders(origin, headers['access-control-request-headers']);
-        out.push('X-Request-ID', requestId);
-        res.writeHead(204, out).end();
-      }
+  function writeError(exchange: Exchange, code: ErrorCode, message: string | undefined, closeConnection: boolean): void {
+    const { res } = exchange;
+    if (res.destroyed) return;
+    if (res.headersSent) {
+      res.destroy(); // mid-stream: the only way left to tell the client the body is incomplete
       return;
     }
+    const body = message === undefined ? defaultErrorBody(code) : renderErrorBody(code, message);
+    const out = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), 'X-Request-ID', exchange.requestId];
+    if (FINAL_REFUSALS.has(code)) out.push('x-should-retry', 'false');
+    if (code === 'upstream_busy') out.push('Retry-After', '1');
+    if (exchange.origin !== undefined) appendCorsHeaders(out, exchange.origin);
+    if (closeConnection || draining) out.push('Connection', 'close');
+    res.writeHead(ERROR_CATALOGUE[code].status, out);
+    res.end(body);
+  }
 
-    const refused = policy.check(method, url, origin);
-    if (refused !== undefined) {
-      respondError(refused);
+  function fail(exchange: Exchange, error: unknown): void {
+    if (exchange.errorCode !== null) return; // already failing: the first reason is the one reported
+    const code: ErrorCode = isProxyError(error) ? error.code : upstreamErrorCode(error);
+    if (exchange.consumed && REFUNDED.has(code) && exchange.admission !== undefined) {
+      exchange.consumed = false;
+      auth.refund(exchange.admission).catch((refundError: unknown) => log.warn({ request_id: exchange.requestId, err: refundError }, 'refund failed'));
+    }
+    if (exchange.res.destroyed) {
+      exchange.errorCode = 'canceled';
       return;
     }
-    const declaredLength = headers['content-length'];
-    if (declaredLength !== undefined && Number(declaredLength) > maxRequestBytes) {
-      respondError('request_too_large');
+    if (LOGGED.has(code) || error instanceof UpstreamRequestError) log.warn({ request_id: exchange.requestId, code, err: error }, 'proxy request failed');
+    const custom = isProxyError(error) && error.message !== ERROR_CATALOGUE[code].message;
+    if (code !== 'request_too_large' || exchange.req.complete || exchange.awaitingContinue) {
+      respondError(exchange, code, custom ? error.message : undefined);
       return;
     }
+    // The client is still sending: read the rest so it is listening when the 413 comes.
+    exchange.errorCode = code;
+    bodyReader.drain(exchange.req, MAX_DRAIN_BYTES).then((drained) => writeError(exchange, code, undefined, !drained));
+  }
 
-    const cached = auth.admitCached(headers.authorization);
-    if (cached !== undefined) forward(cached);
-    else auth.admit(headers.authorization).then(forward, fail);
-
-    function forward(admitted: Admission): void {
-      admission = admitted;
-      if (res.destroyed) return; // the client left while its token was checked
-      const upstreamHeaders = buildUpstreamHeaders(headers, upstream.hostHeader, admitted.upstreamAuthorization);
-      if (!whitelist.isEmpty && method === 'POST' && isJson(req)) {
-        readBody().then((body) => {
-          if (body === undefined) return;
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(body.toString('utf8'));
-          } catch {
-            parsed = undefined; // not JSON: the upstream answers for it
-          }
-          const message = whitelist.check(parsed);
-          if (message !== undefined) {
-            respondError('param_not_allowed', message);
-            return;
-          }
-          send(upstreamHeaders, body);
-        }, fail);
-        return;
-      }
-      send(upstreamHeaders, undefined);
-    }
-
-    /** Buffers the request body (only when a policy must read it), bounded by MAX_REQUEST_SIZE. */
-    function readBody(): Promise<Buffer | undefined> {
-      return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        req.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxRequestBytes) {
-            req.removeAllListeners('data');
-            req.resume();
-            respondError('request_too_large');
-            resolve(undefined);
-            return;
-          }
-          chunks.push(chunk);
-        });
-        req.once('end', () => resolve(Buffer.concat(chunks, size)));
-        req.once('error', reject);
-      });
-    }
-
-    function send(upstreamHeaders: string[], bufferedBody: Buffer | undefined): void {
-      const sentMicros = unixMicros();
-      const outgoing = upstream.request(method, url, upstreamHeaders);
-      upstreamRequest = outgoing;
-
-      outgoing.on('response', (upstreamResponse) => {
-        const receivedMicros = unixMicros();
-        upstreamMs = (receivedMicros - sentMicros) / 1000;
-        const out = copyResponseHeaders(
-          upstreamResponse.headers,
-          ['X-Request-ID', requestId, 'X-UPSTREAM-REQUEST-START', nanosHeader(sentMicros), 'X-UPSTREAM-REQUEST-STOP', nanosHeader(receivedMicros)],
-          origin !== undefined,
-        );
-        const clientStart = headers['x-request-start'];
-        if (typeof clientStart === 'string' && X_REQUEST_START.test(clientStart)) out.push('X-REQUEST-START', clientStart);
-        if (origin !== undefined) appendCorsHeaders(out, origin);
-        res.writeHead(upstreamResponse.statusCode ?? 502, out);
-        // An upstream that dies mid-body must not leave the client waiting for the rest.
-        upstreamResponse.on('close', () => {
-          if (!upstreamResponse.complete) res.destroy();
-        });
-        upstreamResponse.pipe(res);
-      });
-      outgoing.on('error', fail);
-
-      if (bufferedBody !== undefined) {
-        outgoing.end(bufferedBody);
-      } else if (hasBody(req)) {
-        if (headers['content-length'] === undefined) limitStreamedBody(outgoing);
-        req.pipe(outgoing);
-      } else {
-        outgoing.end();
-      }
-    }
-
-    /** A chunked body has no declared length: count it as it streams. */
-    function limitStreamedBody(outgoing: ClientRequest): void {
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxRequestBytes && !outgoing.destroyed) {
-          req.unpipe(outgoing);
-          outgoing.destroy();
-          respondError('request_too_large');
-        }
-      });
+  function preflight(exchange: Exchange): void {
+    const { origin, res } = exchange;
+    if (origin === undefined) {
+      res.writeHead(204, ['X-Request-ID', exchange.requestId]).end();
+    } else if (!policy.isOriginAllowed(origin)) {
+      respondError(exchange, 'origin_not_allowed');
+    } else {
+      const out = preflightHeaders(origin, exchange.req.headers['access-control-request-headers'], allowedMethods);
+      out.push('X-Request-ID', exchange.requestId);
+      res.writeHead(204, out).end();
     }
   }
 
-  return { handle };
+  function authenticated(exchange: Exchange, admission: Admission): void {
+    exchange.admission = admission;
+    const { req, res } = exchange;
+    if (res.destroyed) return; // the client left while its token was checked
+    if (exchange.awaitingContinue) {
+      exchange.awaitingContinue = false;
+      res.writeContinue();
+    }
+    const length = declaredLength(req);
+    const wantsBody =
+      (length !== undefined && length > 0 && length <= SMALL_BODY_BYTES) || bodyStages.some((stage) => stage.needsBody?.(exchange) === true);
+    if (!wantsBody || !hasBody(req)) {
+      runStages(exchange);
+      return;
+    }
+    bodyReader.read(req, maxRequestBytes).then(
+      (body) => {
+        exchange.requestBody = body;
+        runStages(exchange);
+      },
+      (error: unknown) => fail(exchange, error),
+    );
+  }
+
+  function runStages(exchange: Exchange): void {
+    if (beforeStages.length === 0) {
+      consume(exchange);
+      return;
+    }
+    runBeforeStages(exchange).then(
+      (answered) => {
+        if (!answered) consume(exchange);
+      },
+      (error: unknown) => fail(exchange, error),
+    );
+  }
+
+  async function runBeforeStages(exchange: Exchange): Promise<boolean> {
+    for (const stage of beforeStages) {
+      if (exchange.res.destroyed) return true;
+      if ((await stage.beforeUpstream?.(exchange)) === true) {
+        exchange.answeredBy = stage.name;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Counts the request against its token, then sends it; a full upstream queue refuses it uncounted. */
+  function consume(exchange: Exchange): void {
+    const admission = exchange.admission as Admission;
+    if (exchange.res.destroyed) return;
+    if (upstream.isSaturated()) {
+      fail(exchange, new ProxyError('upstream_busy'));
+      return;
+    }
+    const counting = auth.consume(admission);
+    exchange.consumed = true;
+    if (counting === undefined) send(exchange, admission);
+    else
+      counting.then(
+        () => send(exchange, admission),
+        (error: unknown) => {
+          exchange.consumed = false;
+          fail(exchange, error);
+        },
+      );
+  }
+
+  function send(exchange: Exchange, admission: Admission): void {
+    const { req, requestBody } = exchange;
+    if (exchange.res.destroyed) return;
+    let headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization);
+    if (requestBody !== undefined) headers = withBodyLength(headers, requestBody.length);
+    let outgoing: ClientRequest;
+    exchange.sentMicros = unixMicros();
+    try {
+      outgoing = upstream.request(exchange.method, exchange.url, headers);
+    } catch (error) {
+      fail(exchange, error);
+      return;
+    }
+    upstreamRequests.set(exchange, outgoing);
+    outgoing.on('response', (response) => relayResponse(exchange, response));
+    outgoing.on('error', (error) => fail(exchange, error));
+
+    if (requestBody !== undefined) outgoing.end(requestBody);
+    else if (!hasBody(req)) outgoing.end();
+    else {
+      if (req.headers['content-length'] === undefined) limitStreamedBody(exchange, outgoing);
+      req.pipe(outgoing);
+    }
+  }
+
+  /** A chunked body has no declared length: count it as it streams, and cut it at the limit. */
+  function limitStreamedBody(exchange: Exchange, outgoing: ClientRequest): void {
+    const { req } = exchange;
+    let size = 0;
+    const count = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxRequestBytes) return;
+      req.removeListener('data', count);
+      req.unpipe(outgoing);
+      outgoing.destroy(); // the upstream never gets a complete request
+      fail(exchange, new ProxyError('request_too_large'));
+    };
+    req.on('data', count);
+  }
+
+  function relayResponse(exchange: Exchange, response: IncomingMessage): void {
+    const { res, taps } = exchange;
+    exchange.receivedMicros = unixMicros();
+    const status = response.statusCode ?? 502;
+    const out = copyResponseHeaders(
+      response.headers,
+      [
+        'X-Request-ID',
+        exchange.requestId,
+        'X-UPSTREAM-REQUEST-START',
+        nanosHeader(exchange.sentMicros),
+        'X-UPSTREAM-REQUEST-STOP',
+        nanosHeader(exchange.receivedMicros),
+      ],
+      exchange.origin !== undefined,
+    );
+    const clientStart = exchange.req.headers['x-request-start'];
+    if (typeof clientStart === 'string' && X_REQUEST_START.test(clientStart)) out.push('X-REQUEST-START', clientStart);
+    if (exchange.origin !== undefined) appendCorsHeaders(out, exchange.origin);
+    if (exchange.responseHeaders !== undefined) out.push(...exchange.responseHeaders);
+    if (draining) out.push('Connection', 'close');
+    const transform = exchange.responseTransform?.(status, response.headers);
+    if (taps !== undefined) tapResponse(response, status, taps);
+    res.writeHead(status, transform === undefined ? out : withoutContentLength(out));
+    // An upstream that dies mid-body must not leave the client waiting for the rest.
+    response.on('close', () => {
+      if (!response.complete) res.destroy();
+    });
+    if (transform === undefined) response.pipe(res);
+    else response.pipe(transform).pipe(res);
+  }
+
+  function tapResponse(response: IncomingMessage, status: number, taps: NonNullable<Exchange['taps']>): void {
+    for (const tap of taps) tap.headers?.(status, response.headers);
+    const chunkTaps = taps.filter((tap) => tap.chunk !== undefined);
+    if (chunkTaps.length > 0) response.on('data', (chunk: Buffer) => chunkTaps.forEach((tap) => tap.chunk?.(chunk)));
+    response.once('close', () => {
+      for (const tap of taps) tap.end?.(response.complete);
+    });
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
+    const exchange = new Exchange(req, res);
+    exchange.awaitingContinue = expectsContinue;
+    res.once('close', () => complete(exchange));
+
+    if (exchange.method === 'OPTIONS') {
+      preflight(exchange);
+      return;
+    }
+    const refused = policy.check(exchange.method, exchange.url, exchange.origin);
+    if (refused !== undefined) {
+      respondError(exchange, refused);
+      return;
+    }
+    const length = declaredLength(req);
+    if (length !== undefined && length > maxRequestBytes) {
+      // With Expect: 100-continue nothing was sent yet: refuse at once and close.
+      fail(exchange, new ProxyError('request_too_large'));
+      return;
+    }
+    const header = req.headers.authorization;
+    const cached = auth.authenticateCached(header);
+    if (cached !== undefined) authenticated(exchange, cached);
+    else
+      auth.authenticate(header).then(
+        (admission) => authenticated(exchange, admission),
+        (error: unknown) => fail(exchange, error),
+      );
+  }
+
+  return {
+    handle,
+    startDraining() {
+      draining = true;
+    },
+  };
 }

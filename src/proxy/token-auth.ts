@@ -1,6 +1,6 @@
 import { ProxyError } from '../errors.js';
 import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
-import { consumeLimitedRequest, findCredential, type Database, type UsageWriter } from '../store/index.js';
+import { consumeLimitedRequest, findCredential, releaseLimitedRequest, type Database, type UsageWriter } from '../store/index.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
 export interface Admission {
@@ -8,6 +8,8 @@ export interface Admission {
   readonly projectId: string;
   /** `Bearer <project API key>`. */
   readonly upstreamAuthorization: string;
+  /** Null for an unlimited token. */
+  readonly maxRequests: number | null;
 }
 
 /**
@@ -18,11 +20,23 @@ export interface Admission {
  */
 export interface TokenAuthenticator {
   /**
-   * The synchronous fast path of the steady state: the admission of a cached, valid, unlimited
-   * token (its use recorded), or undefined when `admit` must decide.
+   * The synchronous fast path of the steady state: a cached, valid token's admission, not yet
+   * counted; undefined when `authenticate` must decide.
    */
+  authenticateCached(authorizationHeader: string | undefined): Admission | undefined;
+  /** Checks a token without counting it: resolves with its admission or rejects with the refusal. */
+  authenticate(authorizationHeader: string | undefined): Promise<Admission>;
+  /**
+   * Counts one request of an authenticated token, right before it goes upstream: a token with
+   * max_requests by one conditional update (rejects when it is used up, or revoked meanwhile);
+   * an unlimited one in memory, written behind (then it returns undefined: nothing to wait for).
+   */
+  consume(admission: Admission): Promise<void> | undefined;
+  /** Gives back a consumed request the proxy refused after all (a body that outgrew the limit). */
+  refund(admission: Admission): Promise<void>;
+  /** authenticateCached + consume for unlimited tokens: the admission of the fast path, counted. */
   admitCached(authorizationHeader: string | undefined): Admission | undefined;
-  /** Resolves with the admission or rejects with a ProxyError carrying the refusal code. */
+  /** authenticate + consume. */
   admit(authorizationHeader: string | undefined): Promise<Admission>;
   invalidateToken(tokenId: string): void;
   invalidateProject(projectId: string): void;
@@ -37,6 +51,8 @@ interface CachedCredential extends Admission {
   /** False when the project's stored key could not be decrypted. */
   readonly hasUpstreamKey: boolean;
   readonly cachedUntilMs: number;
+  /** The Authorization header it was loaded for (the cache key). */
+  readonly header: string;
 }
 
 export interface TokenAuthenticatorOptions {
@@ -103,6 +119,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       isProjectActive: project.isActive,
       hasUpstreamKey: upstreamAuthorization !== '',
       cachedUntilMs: nowMs + cacheTtlMs,
+      header,
     };
     if (generation === startedGeneration) {
       if (cache.size >= maxCachedTokens) cache.delete(cache.keys().next().value as string);
@@ -120,17 +137,47 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     return pending;
   }
 
-  async function admitLimited(header: string, token: string, credential: CachedCredential, nowMs: number): Promise<Admission> {
+  async function consumeLimited(credential: CachedCredential): Promise<void> {
+    const nowMs = now();
     let admitted: boolean;
     try {
       admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
     } catch (error) {
       throw new ProxyError('service_unavailable', undefined, { cause: error });
     }
-    if (admitted) return credential;
-    // Refused by the database: re-read to tell revoked/expired/deleted apart from exhausted.
+    if (admitted) return;
+    // Refused by the database: re-read to tell revoked/expired/deleted apart from used up.
+    const { header } = credential;
     cache.delete(header);
-    throw refusal(await load(header, token, nowMs), nowMs) ?? new ProxyError('rate_limit_exceeded');
+    throw refusal(await load(header, extractBearerToken(header) ?? '', nowMs), nowMs) ?? new ProxyError('token_quota_exhausted');
+  }
+
+  function cachedValid(header: string | undefined): CachedCredential | undefined {
+    if (header === undefined) return undefined;
+    const credential = cache.get(header);
+    if (credential === undefined) return undefined;
+    const nowMs = now();
+    if (credential.cachedUntilMs <= nowMs || refusal(credential, nowMs) !== undefined) return undefined;
+    return credential;
+  }
+
+  async function authenticate(header: string | undefined): Promise<CachedCredential> {
+    const token = extractBearerToken(header);
+    if (header === undefined || token === undefined) throw new ProxyError('invalid_token');
+    const nowMs = now();
+    let credential: CachedCredential | null | undefined = cache.get(header);
+    if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(header, token, nowMs);
+    const refused = refusal(credential, nowMs);
+    if (refused !== undefined) throw refused;
+    return credential as CachedCredential;
+  }
+
+  function consume(admission: Admission): Promise<void> | undefined {
+    if (admission.maxRequests === null) {
+      usage.recordRequest(admission.tokenId, now());
+      return undefined;
+    }
+    return consumeLimited(admission as CachedCredential);
   }
 
   function forget(matches: (credential: CachedCredential) => boolean): void {
@@ -139,28 +186,26 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   }
 
   return {
+    authenticateCached: cachedValid,
+    authenticate,
+    consume,
+    async refund(admission) {
+      if (admission.maxRequests === null) {
+        usage.recordRequest(admission.tokenId, now(), -1);
+        return;
+      }
+      await releaseLimitedRequest(database, admission.tokenId);
+    },
     admitCached(header) {
-      if (header === undefined) return undefined;
-      const credential = cache.get(header);
-      if (credential === undefined) return undefined;
-      const nowMs = now();
-      if (credential.cachedUntilMs <= nowMs || credential.maxRequests !== null) return undefined;
-      if (refusal(credential, nowMs) !== undefined) return undefined;
-      usage.recordRequest(credential.tokenId, nowMs);
+      const credential = cachedValid(header);
+      if (credential === undefined || credential.maxRequests !== null) return undefined;
+      consume(credential);
       return credential;
     },
     async admit(header) {
-      const token = extractBearerToken(header);
-      if (header === undefined || token === undefined) throw new ProxyError('invalid_token');
-      const nowMs = now();
-      let credential: CachedCredential | null | undefined = cache.get(header);
-      if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(header, token, nowMs);
-      const refused = refusal(credential, nowMs);
-      if (refused !== undefined) throw refused;
-      const admitted = credential as CachedCredential;
-      if (admitted.maxRequests !== null) return admitLimited(header, token, admitted, nowMs);
-      usage.recordRequest(admitted.tokenId, nowMs);
-      return admitted;
+      const credential = await authenticate(header);
+      await consume(credential);
+      return credential;
     },
     invalidateToken: (tokenId) => forget((credential) => credential.tokenId === tokenId),
     invalidateProject: (projectId) => forget((credential) => credential.projectId === projectId),

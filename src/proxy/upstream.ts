@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import type { ErrorCode } from '../errors.js';
 import type { Provider } from './provider-config.js';
 
@@ -7,78 +8,187 @@ import type { Provider } from './provider-config.js';
 export interface Upstream {
   /** Value of the Host header sent upstream. */
   readonly hostHeader: string;
-  /** Starts a request for a client URL (path + query); the provider's base path is prefixed. */
+  /** True when every connection is busy and the wait queue is full: a new request would be refused. */
+  isSaturated(): boolean;
+  /**
+   * Starts a request for a client URL (path + query); the provider's base path is prefixed.
+   * Throws UpstreamBusyError when saturated and UpstreamRequestError when node refuses to start it
+   * (e.g. a header value with a character HTTP forbids): never anything else, synchronously.
+   */
   request(method: string, url: string, headers: string[]): ClientRequest;
   close(): void;
 }
 
-/** Raised on an upstream request that stayed silent longer than the timeout. */
+export interface UpstreamLimits {
+  /** Longest wait for a connection to be established. */
+  readonly connectTimeoutMs: number;
+  /** Longest wait for response headers once the request is sent. */
+  readonly responseHeaderTimeoutMs: number;
+  /** Longest silence between response body chunks while the client is reading. */
+  readonly streamIdleTimeoutMs: number;
+  /** Longest silence of a client in the middle of sending a request body that streams upstream. */
+  readonly clientBodyIdleMs: number;
+  readonly maxConnections: number;
+  readonly maxQueue: number;
+}
+
+/** Raised on an upstream request that stayed silent longer than its timeout (504). */
 export class UpstreamTimeoutError extends Error {
   override readonly name = 'UpstreamTimeoutError';
 }
 
-/** The error code for a failed upstream exchange: a timeout is 504, anything else (refused, reset, DNS) 502. */
-export function upstreamErrorCode(error: unknown): ErrorCode {
-  return error instanceof UpstreamTimeoutError ? 'timeout' : 'upstream_unreachable';
+/** Raised when no connection could be made in time (502: the upstream cannot be reached). */
+export class UpstreamConnectTimeoutError extends Error {
+  override readonly name = 'UpstreamConnectTimeoutError';
 }
 
-import type { Socket } from 'node:net';
+/** Raised when the client stopped sending the body that was streaming upstream (408). */
+export class ClientBodyTimeoutError extends Error {
+  override readonly name = 'ClientBodyTimeoutError';
+}
 
-/** Bytes a socket had moved (both ways) at a sweep, since when that has not changed, and whether it was in use. */
+/** Every connection busy and the queue full (503 with Retry-After). */
+export class UpstreamBusyError extends Error {
+  override readonly name = 'UpstreamBusyError';
+}
+
+/** Node refused to start the request (502); the message names the reason, never a header value. */
+export class UpstreamRequestError extends Error {
+  override readonly name = 'UpstreamRequestError';
+}
+
+/** The error code for a failed upstream exchange. */
+export function upstreamErrorCode(error: unknown): ErrorCode {
+  if (error instanceof UpstreamTimeoutError) return 'timeout';
+  if (error instanceof ClientBodyTimeoutError) return 'body_timeout';
+  if (error instanceof UpstreamBusyError) return 'upstream_busy';
+  return 'upstream_unreachable';
+}
+
+/** Node's agent sockets, with the request a socket carries (node's own field, stable since v0.x). */
+type PooledSocket = Socket & { _httpMessage?: (ClientRequest & { res?: IncomingMessage | null }) | null };
+
+/** Bytes a socket had moved (both ways) at a sweep, since when that has not changed, and in which phase. */
 interface SocketProgress {
   readonly bytes: number;
   readonly since: number;
-  readonly isInUse: boolean;
+  readonly phase: Phase;
+}
+
+type Phase = 'connect' | 'idle' | 'client-body' | 'response-headers' | 'response-body' | 'client-paused';
+
+function phaseOf(socket: PooledSocket): Phase {
+  if (socket.connecting) return 'connect';
+  const request = socket._httpMessage;
+  if (request === undefined || request === null) return 'idle';
+  if (!request.writableFinished) return 'client-body';
+  const response = request.res;
+  if (response === undefined || response === null) return 'response-headers';
+  // Paused by pipe() because the client reads slowly: backpressure, not upstream silence.
+  return response.isPaused() ? 'client-paused' : 'response-body';
 }
 
 /**
  * Timeouts without per-request timers or bookkeeping (re-arming a socket timer on every request
- * costs more than all the rest of the proxy's own work): every `sweepMs`, a socket that carries a
- * request and has moved no byte either way for `timeoutMs` is destroyed with an
- * UpstreamTimeoutError (its request fails with it); a pooled socket idle for `idleMs` is closed.
+ * costs more than all the rest of the proxy's own work): every sweep, a socket that has moved no
+ * byte either way for longer than its phase allows is destroyed with the phase's error, which
+ * fails the request it carries. A socket that changes phase starts a new wait.
  */
-function startSweeper(agent: HttpAgent, timeoutMs: number, idleMs: number): () => void {
+function startSweeper(agent: HttpAgent, limits: UpstreamLimits, idleMs: number): () => void {
   let progress = new Map<Socket, SocketProgress>();
-  const sweepMs = Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4)));
+  const shortest = Math.min(limits.connectTimeoutMs, limits.responseHeaderTimeoutMs, limits.streamIdleTimeoutMs, limits.clientBodyIdleMs);
+  const sweepMs = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
 
-  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[], isInUse: boolean) {
-    const limitMs = isInUse ? timeoutMs : idleMs;
+  function expire(socket: Socket, phase: Phase): void {
+    switch (phase) {
+      case 'connect':
+        return void socket.destroy(new UpstreamConnectTimeoutError(`no connection to the upstream within ${limits.connectTimeoutMs} ms`));
+      case 'client-body':
+        return void socket.destroy(new ClientBodyTimeoutError(`the client sent no body bytes for ${limits.clientBodyIdleMs} ms`));
+      case 'response-headers':
+        return void socket.destroy(new UpstreamTimeoutError(`no response headers from the upstream within ${limits.responseHeaderTimeoutMs} ms`));
+      case 'response-body':
+        return void socket.destroy(new UpstreamTimeoutError(`the upstream sent nothing for ${limits.streamIdleTimeoutMs} ms`));
+      default:
+        socket.destroy();
+    }
+  }
+
+  const limitOf: Record<Phase, number> = {
+    connect: limits.connectTimeoutMs,
+    idle: idleMs,
+    'client-body': limits.clientBodyIdleMs,
+    'response-headers': limits.responseHeaderTimeoutMs,
+    'response-body': limits.streamIdleTimeoutMs,
+    'client-paused': Number.POSITIVE_INFINITY,
+  };
+
+  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[]) {
     for (const socket of sockets) {
+      const phase = phaseOf(socket as PooledSocket);
       const bytes = socket.bytesRead + socket.bytesWritten;
       const seen = progress.get(socket);
-      // A socket that moved bytes, or went from the pool to a request or back, starts a new wait.
-      const current = seen !== undefined && seen.bytes === bytes && seen.isInUse === isInUse ? seen : { bytes, since: now, isInUse };
-      if (now - current.since < limitMs) next.set(socket, current);
-      else if (isInUse) socket.destroy(new UpstreamTimeoutError(`upstream sent nothing for ${timeoutMs} ms`));
-      else socket.destroy();
+      const current = seen !== undefined && seen.bytes === bytes && seen.phase === phase ? seen : { bytes, since: now, phase };
+      if (now - current.since < limitOf[phase]) next.set(socket, current);
+      else expire(socket, phase);
     }
   }
 
   const timer = setInterval(() => {
     const now = Date.now();
     const next = new Map<Socket, SocketProgress>();
-    for (const sockets of Object.values(agent.sockets)) check(now, next, sockets ?? [], true);
-    for (const sockets of Object.values(agent.freeSockets)) check(now, next, sockets ?? [], false);
+    for (const sockets of Object.values(agent.sockets)) check(now, next, sockets ?? []);
+    for (const sockets of Object.values(agent.freeSockets)) check(now, next, sockets ?? []);
     progress = next;
   }, sweepMs);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-export function createUpstream(provider: Provider, timeoutMs: number): Upstream {
+/** Connections in use (connecting or carrying a request). */
+function busyConnections(agent: HttpAgent): number {
+  let busy = 0;
+  for (const name in agent.sockets) busy += agent.sockets[name]?.length ?? 0;
+  return busy;
+}
+
+/** Requests waiting in the agent's queue for a free connection (the agent keeps one queue per host). */
+function queuedRequests(agent: HttpAgent): number {
+  let queued = 0;
+  for (const name in agent.requests) queued += agent.requests[name]?.length ?? 0;
+  return queued;
+}
+
+export function createUpstream(provider: Provider, limits: UpstreamLimits): Upstream {
   const { baseUrl } = provider;
   const isHttps = baseUrl.protocol === 'https:';
-  const agentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: provider.maxIdleConnections, scheduling: 'lifo' as const };
+  const agentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets: limits.maxConnections,
+    maxFreeSockets: provider.maxIdleConnections,
+    scheduling: 'lifo' as const,
+  };
   const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const send = isHttps ? httpsRequest : httpRequest;
-  const stopSweeper = startSweeper(agent, timeoutMs, provider.idleConnectionMs);
+  const stopSweeper = startSweeper(agent, limits, provider.idleConnectionMs);
   const hostname = baseUrl.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = baseUrl.port === '' ? (isHttps ? 443 : 80) : Number(baseUrl.port);
   const pathPrefix = baseUrl.pathname === '/' ? '' : baseUrl.pathname;
+  // The queue is empty in normal operation, so the first test settles it in one step.
+  const isSaturated = () => queuedRequests(agent) >= limits.maxQueue && busyConnections(agent) >= limits.maxConnections;
 
   return {
     hostHeader: baseUrl.host,
-    request: (method, url, headers) => send({ agent, hostname, port, method, path: pathPrefix + url, headers }),
+    isSaturated,
+    request(method, url, headers) {
+      if (isSaturated()) throw new UpstreamBusyError(`${limits.maxConnections} upstream connections busy and ${limits.maxQueue} requests waiting`);
+      try {
+        return send({ agent, hostname, port, method, path: pathPrefix + url, headers });
+      } catch (error) {
+        throw new UpstreamRequestError(`the upstream request could not be started: ${(error as Error).message}`, { cause: error });
+      }
+    },
     close() {
       stopSweeper();
       agent.destroy();

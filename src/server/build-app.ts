@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -6,28 +7,37 @@ import type { Config } from '../config/index.js';
 import { createInMemoryEventBus, type EventBus } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
+  accessLogStage,
   compileParamWhitelist,
+  createBodyReader,
   createProxyHandler,
   createRequestPolicy,
   createTokenAuthenticator,
+  createUpgradeHandler,
   createUpstream,
   isProxyPath,
+  eventStage,
   loadProvider,
+  paramWhitelistStage,
   type Provider,
   type ProxyHandler,
+  type ProxyStage,
+  type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, logDestination, type Logger } from './logger.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
   readonly database?: Database;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Stages run after the built-in ones of the same hook (tests of the pipeline seam). */
+  readonly extraStages?: readonly ProxyStage[];
 }
 
 /** The assembled proxy server, not yet listening. */
@@ -44,12 +54,36 @@ export interface LlmProxyApp {
   close(): Promise<void>;
 }
 
+/** How long a stopping server keeps answering (with Connection: close) before it stops listening. */
+const DRAIN_NOTICE_MS = 500;
+
+function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
+  return {
+    connectTimeoutMs: provider.connectTimeoutMs ?? config.upstream.connectTimeoutMs,
+    responseHeaderTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs,
+    streamIdleTimeoutMs: provider.streamIdleTimeoutMs ?? config.upstream.streamIdleTimeoutMs,
+    clientBodyIdleMs: config.clients.bodyTimeoutMs,
+    maxConnections: provider.maxConnections ?? config.upstream.maxConnections,
+    maxQueue: provider.maxQueue ?? config.upstream.maxQueue,
+  };
+}
+
+/** The data path's stages, in order; those that are switched off are simply not in the list. */
+function proxyStages(config: Config, provider: Provider, events: EventBus, logger: Logger): ProxyStage[] {
+  const stages: ProxyStage[] = [];
+  const whitelist = compileParamWhitelist(provider.paramWhitelist);
+  if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
+  stages.push(eventStage(events));
+  if (config.log.requests) stages.push(accessLogStage(logger));
+  return stages;
+}
+
 /**
  * Builds every dependency once and wires them: `/v1/*` goes straight from node:http to the proxy
  * handler; everything else (management API, health, OpenAPI) is served by Fastify.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<LlmProxyApp> {
-  const logger = overrides.logger ?? createLogger(config.log.level);
+  const logger = overrides.logger ?? createLogger(config.log.level, logDestination(config.log.format));
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey);
   const provider = loadProvider(config.upstream);
@@ -66,25 +100,50 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
-  const upstream = createUpstream(provider, provider.responseTimeoutMs ?? config.upstream.requestTimeoutMs);
+  const upstream = createUpstream(provider, upstreamLimits(config, provider));
+  const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
+  const policy = createRequestPolicy(provider);
   const proxy = createProxyHandler({
-    policy: createRequestPolicy(provider),
-    whitelist: compileParamWhitelist(provider.paramWhitelist),
+    policy,
+    allowedMethods: provider.allowedMethods,
     auth,
     upstream,
-    events,
+    bodyReader,
+    stages: [...proxyStages(config, provider, events, logger), ...(overrides.extraStages ?? [])],
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
+  const upgrades = createUpgradeHandler({ policy, auth, baseUrl: provider.baseUrl, events, log: logger, responseTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs });
 
   let server: Server | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
-      server = createServer((req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)));
+      server = createServer(
+        {
+          headersTimeout: config.clients.headerTimeoutMs,
+          requestTimeout: 0, // bodies are bounded in pace by the proxy, not by a total time
+          connectionsCheckingInterval: Math.min(1000, config.clients.headerTimeoutMs),
+        },
+        (req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)),
+      );
+      server.maxConnections = config.clients.maxConnections;
+      // Expect: 100-continue: the proxy checks the token before asking for the body.
+      server.on('checkContinue', (req, res) => {
+        if (isProxyPath(req.url)) return proxy.handle(req, res, true);
+        res.writeContinue();
+        fastifyHandler(req, res);
+      });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        isProxyPath(req.url) ? upgrades.handle(req, socket, head) : upgrades.refuse(req, socket),
+      );
       return server;
     },
+  });
+  let draining = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -113,6 +172,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await usage.close();
     await events.close();
     upstream.close();
+    bodyReader.close();
     if (overrides.database === undefined) await database.close();
   });
   await app.ready();
@@ -133,14 +193,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return `http://${host}:${address.port}`;
     },
     async close() {
-      // Keep-alive connections go idle once their last response ends: close them as they do,
-      // and cut whatever is still open when the drain timeout is up.
-      const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdown.drainTimeoutMs);
+      // Every answer from now on carries Connection: close, so a keep-alive client learns to
+      // leave with its response instead of finding its next request's socket reset. After a
+      // short notice, listening stops and idle sockets are closed (node's server.close); what is
+      // still open when the drain timeout is up is cut.
+      draining = true;
+      proxy.startDraining();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, config.shutdown.drainTimeoutMs)));
+      const force = setTimeout(() => {
+        httpServer.closeAllConnections();
+        upgrades.destroyAll(); // upgraded sockets are no longer the HTTP server's to close
+      }, config.shutdown.drainTimeoutMs);
       try {
         await app.close();
       } finally {
-        clearInterval(sweep);
         clearTimeout(force);
       }
     },

@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { LogLevel } from '../config/index.js';
 import { redactTokens } from '../security/index.js';
 
@@ -21,6 +22,11 @@ interface RequestLike {
   url?: string;
   ip?: string;
   socket?: { remoteAddress?: string };
+}
+
+/** Where log lines go: JSON lines on stdout, or readable lines for a person at a terminal (LOG_FORMAT=pretty). */
+export function logDestination(format: 'json' | 'pretty'): DestinationStream | undefined {
+  return format === 'pretty' ? PinoPretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname' }) : undefined;
 }
 
 /** JSON logs with secrets redacted; requests are logged by a whitelist (never their headers). */

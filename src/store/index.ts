@@ -3,6 +3,7 @@ export { isUniqueViolation } from './errors.js';
 export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
 export {
   consumeLimitedRequest,
+  releaseLimitedRequest,
   findCredential,
   findTokenByHash,
   findTokenById,

@@ -128,6 +128,16 @@ export async function consumeLimitedRequest({ db, codec }: Database, tokenId: st
   return result.numUpdatedRows === 1n;
 }
 
+/** Gives back one request consumed by consumeLimitedRequest (the proxy refused it after all). */
+export async function releaseLimitedRequest({ db }: Database, tokenId: string): Promise<void> {
+  await db
+    .updateTable('tokens')
+    .set((eb) => ({ request_count: eb('request_count', '-', 1) }))
+    .where('id', '=', tokenId)
+    .where('request_count', '>', 0)
+    .execute();
+}
+
 export interface UsageDelta {
   readonly tokenId: string;
   readonly requests: number;

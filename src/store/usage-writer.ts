@@ -7,7 +7,8 @@ import { applyUsageDeltas, type UsageDelta } from './tokens.js';
  * failed write is merged back and retried with the next batch.
  */
 export interface UsageWriter {
-  recordRequest(tokenId: string, atMs: number): void;
+  /** Counts `count` requests (-1 gives back one the proxy refused after counting it). */
+  recordRequest(tokenId: string, atMs: number, count?: number): void;
   recordCacheHit(tokenId: string, atMs: number): void;
   /** Writes everything recorded so far (management reads call it to show exact counts). */
   flush(): Promise<void>;
@@ -78,8 +79,8 @@ export function createUsageWriter(database: Database, options: UsageWriterOption
   timer.unref();
 
   return {
-    recordRequest(tokenId, atMs) {
-      entry(tokenId, atMs).requests += 1;
+    recordRequest(tokenId, atMs, count = 1) {
+      entry(tokenId, atMs).requests += count;
     },
     recordCacheHit(tokenId, atMs) {
       entry(tokenId, atMs).cacheHits += 1;

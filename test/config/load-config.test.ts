@@ -39,12 +39,25 @@ describe('loadConfig', () => {
   afterAll(() => temp.remove());
   const envFile = join(temp.dir, '.env');
 
+  it('lets the response-header and stream-idle timeouts differ from REQUEST_TIMEOUT', () => {
+    const config = loadConfig({
+      env: { MANAGEMENT_TOKEN: 'm', REQUEST_TIMEOUT: '2m', UPSTREAM_STREAM_IDLE_TIMEOUT: '45s' },
+      envFilePath: join(temp.dir, 'missing.env'),
+    });
+    expect([config.upstream.responseHeaderTimeoutMs, config.upstream.streamIdleTimeoutMs]).toEqual([120_000, 45_000]);
+  });
+
   it('applies defaults', () => {
     const config = loadConfig({ env: { MANAGEMENT_TOKEN: 'm' }, envFilePath: join(temp.dir, 'missing.env') });
     expect(config.listen).toEqual({ host: '::', port: 8080 });
     expect(config.database.path).toBe('data/llm-proxy.db');
     expect(config.upstream.openaiApiUrl).toBe('https://api.openai.com');
-    expect(config.upstream.requestTimeoutMs).toBe(600_000);
+    expect(config.upstream.responseHeaderTimeoutMs).toBe(600_000);
+    expect(config.upstream.streamIdleTimeoutMs).toBe(600_000);
+    expect(config.upstream.connectTimeoutMs).toBe(10_000);
+    expect(config.upstream.maxRequestBytes).toBe(512 * 1024 * 1024);
+    expect(config.clients).toEqual({ headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, maxConnections: 4096 });
+    expect(config.log).toEqual({ level: 'info', format: 'json', requests: true });
     expect(config.events.backend).toBe('in-memory');
     expect(config.secrets.encryptionKey).toBeUndefined();
     expect(Object.isFrozen(config.upstream)).toBe(true);

@@ -82,7 +82,7 @@ describe('withering-token authentication on /v1', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(35);
     expect(harness.mock.received.length - before).toBe(5);
     const response = await models(`Bearer ${token}`);
-    expect(errorCodeOf(response)).toBe('rate_limit_exceeded');
+    expect(errorCodeOf(response)).toBe('token_quota_exhausted');
     const stored = await harness.manage<{ request_count: number; max_requests: number }>('GET', `/manage/tokens/${tokenId}`);
     expect(stored.body).toMatchObject({ request_count: 5, max_requests: 5 });
   });

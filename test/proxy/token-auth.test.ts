@@ -92,7 +92,7 @@ describe('token authenticator (real SQLite)', () => {
   it('counts limited tokens in the database and refuses past the limit', async () => {
     const { plaintext, token } = await mint(3);
     for (let i = 0; i < 3; i++) await auth.admit(`Bearer ${plaintext}`);
-    await expect(auth.admit(`Bearer ${plaintext}`)).rejects.toMatchObject({ code: 'rate_limit_exceeded', statusCode: 429 });
+    await expect(auth.admit(`Bearer ${plaintext}`)).rejects.toMatchObject({ code: 'token_quota_exhausted', statusCode: 429 });
     expect((await findTokenById(db.database, token.id))?.requestCount).toBe(3);
   });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createTestConfig, type SettingName } from '../../src/config/index.js';
-import { buildApp, type LlmProxyApp } from '../../src/server/index.js';
+import { buildApp, type AppOverrides, type LlmProxyApp } from '../../src/server/index.js';
 import { startMockOpenAi, type MockOpenAi } from './mock-openai.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -24,12 +24,12 @@ export interface Harness {
 let projectCounter = 0;
 
 /** A real proxy (real SQLite file, real sockets) in front of a mock OpenAI upstream, both on 127.0.0.1. */
-export async function startHarness(settings: Partial<Record<SettingName, string>> = {}): Promise<Harness> {
+export async function startHarness(settings: Partial<Record<SettingName, string>> = {}, overrides: AppOverrides = {}): Promise<Harness> {
   const mock = await startMockOpenAi();
   const temp = makeTempDir();
   const dbPath = join(temp.dir, 'llm-proxy.db');
   const config = createTestConfig({ OPENAI_API_URL: mock.url, DATABASE_PATH: dbPath, ...settings });
-  const proxy = await buildApp(config, { logger: pino({ level: 'silent' }) });
+  const proxy = await buildApp(config, { logger: pino({ level: 'silent' }), ...overrides });
   const url = await proxy.listen();
 
   async function manage<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -17,7 +17,7 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   token_not_found: `the proxy does not know this token (never issued there, or its project was deleted): check --token / PROXY_TOKEN, or ask for a new one (${NEW_TOKEN})`,
   token_inactive: `the token has been revoked: ask for a new one (${NEW_TOKEN})`,
   token_expired: `the token has expired: ask for a new one (${NEW_TOKEN})`,
-  rate_limit_exceeded: `the token has used all of its allowed requests: ask for a new one or a higher limit (${NEW_TOKEN} --max-requests <n>)`,
+  token_quota_exhausted: `the token has used all of its allowed requests: ask for a new one or a higher limit (${NEW_TOKEN} --max-requests <n>)`,
   project_inactive: "the token's project is deactivated: ask its owner to reactivate it (llm-proxy manage project update <project-id> --activate)",
 };
 

@@ -37,7 +37,7 @@ const cases: [string, unknown, TurnFailure][] = [
   ],
   [
     "the proxy's request cap",
-    answered(429, { error: { message: 'Token has used all…', type: 'rate_limit_error', code: 'rate_limit_exceeded' } }),
+    answered(429, { error: { message: 'Token has used all…', type: 'insufficient_quota', code: 'token_quota_exhausted' } }),
     {
       message:
         'the token has used all of its allowed requests: ask for a new one or a higher limit (llm-proxy manage token generate --project-id <project-id> --max-requests <n>)',
