@@ -63,11 +63,6 @@ const durationOrZero = parsed(
   'a duration such as 300s, 5m or 0 (none)',
 );
 
-const nonNegativeInt = parsed((text) => {
-  const value = Number(text.trim());
-  return text.trim() !== '' && Number.isInteger(value) && value >= 0 ? value : undefined;
-}, 'a whole number, 0 or more');
-
 const hostPort = parsed((text) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s/@]+):(\d{1,5})$/.exec(text.trim());
   return match && Number(match[2]) <= 65_535 ? text.trim() : undefined;
