@@ -295,7 +295,9 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       counts.misses++;
       return { kind: 'unsatisfiable', headers: forwardHeaders(key.shortKey, { fwd }) };
     }
-    if (!plan.mayUseStored) return forward(plan, request, key, fwd, undefined);
+    // Only a request that opted in is sure to be storable: waiting on a leader whose answer
+    // the upstream may refuse to share (a plain GET) would only queue identical requests.
+    if (!plan.mayUseStored || plan.optInSeconds === undefined) return forward(plan, request, key, fwd, undefined);
     const flight = coalescer.join(key.storageKey);
     if (flight.leader) return lead(plan, request, key, fwd, flight);
     const shared = await flight.wait(request.signal);

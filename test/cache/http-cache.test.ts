@@ -222,6 +222,25 @@ describe('http cache', () => {
     expect(await cache.stats()).toMatchObject({ coalescedWaits: 49, hits: 49, stores: 1 });
   });
 
+  it('does not make identical plain GETs wait for each other (their answer may not be shareable)', async () => {
+    const cache = memoryCache();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inFlight = 0;
+    let most = 0;
+    const { send, calls } = harness(cache, async () => {
+      most = Math.max(most, ++inFlight);
+      await gate;
+      inFlight--;
+      return ok('{"data":[]}');
+    });
+    const all = Array.from({ length: 3 }, () => send('GET', {}, undefined, 'p1', '/v1/models'));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all(all);
+    expect([calls(), most]).toEqual([3, 3]);
+  });
+
   it('sends the waiters upstream themselves when the leader answer is not storable', async () => {
     const cache = memoryCache();
     let release!: () => void;
