@@ -1,61 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CacheBackendDown, CacheBackendUnavailable, type CacheStore } from '../../src/cache/cache-store.js';
 import { createHttpCache } from '../../src/cache/http-cache.js';
 import { planRequest, type RequestPlan } from '../../src/cache/policy.js';
 import { createRedisStore, redisAddress } from '../../src/cache/redis-store.js';
 import { harness, type UpstreamAnswer } from './cache-driver.js';
+import { closedPort, redisUnavailable, startTcpRelay } from '../support/tcp-relay.js';
 import { makeEntry } from './entries.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
 
-async function probeRedis(): Promise<string | undefined> {
-  try {
-    const store = await createRedisStore({ url: REDIS_URL, keyPrefix: 'llm-proxy-probe:', maxObjectBytes: 1 });
-    await store.close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-const unreachable = await probeRedis();
-if (unreachable !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`Redis is required when CI=true: ${unreachable}`);
-  console.log(`Skipping Redis store tests: ${unreachable}`);
-}
-
-/** A TCP relay in front of the real Redis, so a test can cut the connection without touching the server. */
-async function startRelay(): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const redis = connect(6379, '127.0.0.1');
-    sockets.add(client).add(redis);
-    client.pipe(redis).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      redis.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    redis.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const cut = (): void => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  };
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut,
-    close: () =>
-      new Promise((resolve) => {
-        cut();
-        server.close(() => resolve());
-      }),
-  };
-}
+const unreachable = await redisUnavailable();
 
 const cachePlan = planRequest('POST', { 'cache-control': 'public, max-age=60' }) as RequestPlan;
 
@@ -123,10 +79,7 @@ describe.skipIf(unreachable !== undefined)('redis store (real Redis on 127.0.0.1
   });
 
   it('names the address (never the password) when Redis is down at start', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const failure = createRedisStore({ url: `redis://:s3cret@127.0.0.1:${port}/2`, keyPrefix: prefix, maxObjectBytes: 1e6 });
     await expect(failure).rejects.toBeInstanceOf(CacheBackendUnavailable);
     await expect(failure).rejects.toThrow(`Redis cache at 127.0.0.1:${port}/2 is unreachable`);
@@ -135,7 +88,7 @@ describe.skipIf(unreachable !== undefined)('redis store (real Redis on 127.0.0.1
   });
 
   it('fails fast when Redis is lost mid-run, the lookup goes upstream, and it recovers', async () => {
-    const relay = await startRelay();
+    const relay = await startTcpRelay(6379);
     const store = await open(`redis://127.0.0.1:${relay.port}/0`);
     const cache = createHttpCache({ store, defaultTtlSeconds: 0, maxObjectBytes: 1e6 });
     const request = { projectId: 'p1', url: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') };
