@@ -6,7 +6,7 @@
 export const CACHE_NAME = 'llm-proxy';
 
 /** RFC 9211 fwd values this cache uses. */
-export type ForwardReason = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale';
+export type ForwardReason = 'bypass' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale';
 
 export interface HitStatus {
   /** Remaining freshness in seconds (negative when a stale answer was accepted by max-stale). */
@@ -39,9 +39,6 @@ export function hitHeaders(shortKey: string, ageSeconds: number, status: HitStat
   return ['Age', String(Math.floor(ageSeconds)), 'X-PROXY-CACHE', 'hit', 'X-PROXY-CACHE-KEY', shortKey, 'Cache-Status', renderHitStatus(status)];
 }
 
-export function forwardHeaders(shortKey: string | undefined, status: ForwardStatus): string[] {
-  const out = ['X-PROXY-CACHE', 'miss'];
-  if (shortKey !== undefined) out.push('X-PROXY-CACHE-KEY', shortKey);
-  out.push('Cache-Status', renderForwardStatus(status));
-  return out;
+export function forwardHeaders(shortKey: string, status: ForwardStatus): string[] {
+  return ['X-PROXY-CACHE', 'miss', 'X-PROXY-CACHE-KEY', shortKey, 'Cache-Status', renderForwardStatus(status)];
 }

@@ -101,20 +101,18 @@ export interface CacheStats {
 }
 
 export interface HttpCache {
-  /** Reads the request's method and headers (no body, no I/O): cacheable or left alone. */
+  /**
+   * Reads the request's method and headers (no body, no I/O): cacheable, or left alone (then
+   * the answer carries no cache headers: the cache costs nothing when it does nothing).
+   */
   plan(method: string, headers: IncomingHttpHeaders): RequestPlan | RequestBypass;
-  /** The headers to add to an answer the cache left alone. */
-  bypassHeaders(bypass: RequestBypass): readonly string[];
   lookup(plan: RequestPlan, request: CacheRequest): Promise<CacheLookup>;
   purge(filter: PurgeFilter): Promise<number>;
   stats(): Promise<CacheStats>;
   close(): Promise<void>;
 }
 
-const BYPASS_HEADERS: Record<RequestBypass['reason'], readonly string[]> = {
-  method: Object.freeze(forwardHeaders(undefined, { fwd: 'method' })),
-  'no-opt-in': Object.freeze(forwardHeaders(undefined, { fwd: 'bypass' })),
-};
+const NO_HEADERS: readonly string[] = Object.freeze([]);
 
 /** Copies the captured chunks into one fresh buffer: socket chunks can pin far larger slabs. */
 function compact(chunks: readonly Buffer[], total: number): Buffer[] {
@@ -161,11 +159,19 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     return { kind: 'hit', key, status: entry.status, headers, chunks: entry.chunks, gapsMs: entry.gapsMs, eventStream: isEventStream(contentType) };
   }
 
+  /**
+   * Cache headers of an answer that did not come from the cache: only for requests that opted
+   * in. A client that did not ask for caching sees cache headers only on a hit.
+   */
+  function missHeaders(plan: RequestPlan, key: CacheKey, status: ForwardStatus): readonly string[] {
+    return plan.optInSeconds === undefined ? NO_HEADERS : forwardHeaders(key.shortKey, status);
+  }
+
   function forward(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: LeaderFlight | undefined): CacheForward {
     counts.misses++;
     projectStats(key.projectId).misses++;
     const tap = createTap(plan, request, key, fwd, flight);
-    return { kind: 'forward', key, headers: forwardHeaders(key.shortKey, { fwd }), tap };
+    return { kind: 'forward', key, headers: missHeaders(plan, key, { fwd }), tap };
   }
 
   function createTap(
@@ -202,11 +208,11 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         const declaredLength = Number(upstreamHeaders['content-length'] ?? 0);
         if (!decision.store) {
           giveUp();
-          return forwardHeaders(key.shortKey, { ...described, detail: decision.reason });
+          return missHeaders(plan, key, { ...described, detail: decision.reason });
         }
         if (declaredLength > maxObjectBytes) {
           giveUp();
-          return forwardHeaders(key.shortKey, { ...described, detail: 'too-large' });
+          return missHeaders(plan, key, { ...described, detail: 'too-large' });
         }
         capturing = true;
         status = upstreamStatus;
@@ -222,7 +228,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
           vary,
         };
         lastChunkAt = now();
-        return forwardHeaders(key.shortKey, { ...described, stored: true });
+        return missHeaders(plan, key, { ...described, stored: true });
       },
       chunk(data) {
         if (!capturing) return;
@@ -283,7 +289,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       backendFailed(error);
       counts.bypasses++;
       if (plan.onlyIfCached) return { kind: 'unsatisfiable', headers: forwardHeaders(key.shortKey, { fwd: 'bypass', detail: 'backend-down' }) };
-      return { kind: 'forward', key, headers: forwardHeaders(key.shortKey, { fwd: 'bypass', detail: 'backend-down' }), tap: undefined };
+      return { kind: 'forward', key, headers: missHeaders(plan, key, { fwd: 'bypass', detail: 'backend-down' }), tap: undefined };
     }
     let fwd: ForwardReason = 'uri-miss';
     if (entry !== undefined) {
@@ -366,7 +372,6 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       if (!plan.cacheable) counts.bypasses++;
       return plan;
     },
-    bypassHeaders: (bypass) => BYPASS_HEADERS[bypass.reason],
     lookup,
     purge: (filter) => store.purge(filter),
     async stats() {

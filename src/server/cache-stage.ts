@@ -37,7 +37,8 @@ function hitHeaders(hit: CacheHit, exchange: Exchange): string[] {
  * cacheable request is looked up (after admission, so a refused token never sees an entry); a
  * hit is counted against its token and replayed, and nothing goes upstream. A miss gets the
  * cache headers and a response tap that stores the answer when it is storable and complete.
- * Requests the cache leaves alone (the default POST without opt-in) cost one header parse.
+ * Requests the cache leaves alone (the default POST without opt-in) cost one header parse and
+ * get no cache headers.
  */
 export function cacheStage(options: CacheStageOptions): ProxyStage {
   const { cache, auth, usage } = options;
@@ -119,7 +120,6 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
       if (plan.cacheable) return lookUp(exchange, plan);
       if (plan.onlyIfCached) throw new ProxyError('cache_miss');
       exchange.cacheStatus = 'bypass';
-      addHeaders(exchange, cache.bypassHeaders(plan));
       return false;
     },
     complete(exchange) {

@@ -39,7 +39,7 @@ export function harness(cache: HttpCache, answer: (call: number) => UpstreamAnsw
     const requestTime = clock();
     const upstream = await answer(upstreamCalls);
     const tap = lookup?.kind === 'forward' ? lookup.tap : undefined;
-    const cacheHeaders = tap !== undefined ? tap.begin(upstream.status, upstream.headers, { requestTime, responseTime: clock() }) : lookup?.kind === 'forward' ? lookup.headers : !plan.cacheable ? cache.bypassHeaders(plan) : [];
+    const cacheHeaders = tap !== undefined ? tap.begin(upstream.status, upstream.headers, { requestTime, responseTime: clock() }) : lookup?.kind === 'forward' ? lookup.headers : [];
     for (const chunk of upstream.chunks) tap?.chunk(Buffer.from(chunk));
     if (upstream.abort) tap?.abort();
     else await tap?.complete();

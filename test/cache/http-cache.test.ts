@@ -43,7 +43,7 @@ describe('http cache', () => {
     const { send, calls } = harness(cache, () => ok());
     const first = await send('POST', { 'content-type': 'application/json' }, CHAT);
     await send('POST', { 'content-type': 'application/json' }, CHAT);
-    expect(first.headers).toEqual({ 'x-proxy-cache': 'miss', 'cache-status': 'llm-proxy; fwd=bypass' });
+    expect(first.headers).toEqual({});
     expect(calls()).toBe(2);
     expect(await cache.stats()).toMatchObject({ bypasses: 2, entries: 0 });
   });
@@ -114,9 +114,11 @@ describe('http cache', () => {
     await send('GET', { 'accept-language': 'de' }, undefined, 'p1', '/v1/models');
     expect((await send('GET', { 'accept-language': 'de' }, undefined, 'p1', '/v1/models')).fromCache).toBe(true);
     const other = await send('GET', { 'accept-language': 'en' }, undefined, 'p1', '/v1/models');
-    expect(other.headers['cache-status']).toBe('llm-proxy; fwd=vary-miss; fwd-status=200; stored');
+    expect(other).toMatchObject({ fromCache: false, headers: {} }); // no opt-in: cache headers on hits only
     expect((await send('GET', { 'accept-language': 'en' }, undefined, 'p1', '/v1/models')).fromCache).toBe(true);
-    expect(calls()).toBe(2);
+    const optedIn = await send('GET', { 'accept-language': 'fr', 'cache-control': 'public, max-age=60' }, undefined, 'p1', '/v1/models');
+    expect(optedIn.headers['cache-status']).toBe('llm-proxy; fwd=vary-miss; fwd-status=200; stored');
+    expect(calls()).toBe(3);
   });
 
   it('keeps a compressed answer for clients accepting the same encoding', async () => {
