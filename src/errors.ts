@@ -72,7 +72,8 @@ export const ERROR_CATALOGUE = {
   invalid_path: {
     status: 400,
     type: REQUEST,
-    message: 'Request path is not normalised (empty, "." or ".." segments or encoded slashes are refused)',
+    message:
+      'Request path is not normalised (empty, "." or ".." segments, also with ";" parameters, backslashes and encoded "/", "\\" or "." are refused, even when double-encoded)',
     exitCode: 1,
   },
   param_not_allowed: {
@@ -146,6 +147,37 @@ export const ERROR_CATALOGUE = {
     status: 503,
     type: SERVER,
     message: "Could not load the project's upstream API key: check ENCRYPTION_KEY",
+    exitCode: 1,
+  },
+  // HTTP itself: node's parser or Fastify refused the request before any route saw it
+  malformed_request: {
+    status: 400,
+    type: REQUEST,
+    message: 'Malformed HTTP request: the request line or a header could not be parsed',
+    exitCode: 1,
+  },
+  request_timeout: {
+    status: 408,
+    type: REQUEST,
+    message: 'The request did not arrive in time (headers or body sent too slowly)',
+    exitCode: 1,
+  },
+  uri_too_long: {
+    status: 414,
+    type: REQUEST,
+    message: 'Request URI is too long',
+    exitCode: 1,
+  },
+  unsupported_media_type: {
+    status: 415,
+    type: REQUEST,
+    message: 'Unsupported Content-Type: send application/json',
+    exitCode: 1,
+  },
+  headers_too_large: {
+    status: 431,
+    type: REQUEST,
+    message: 'Request headers are too large',
     exitCode: 1,
   },
   // Management API

@@ -5,7 +5,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** The server's configuration: validated once at start, then frozen. */
 export interface Config {
   readonly listen: ListenAddress;
-  readonly database: { readonly driver: 'sqlite'; readonly path: string };
+  readonly database: {
+    readonly driver: 'sqlite';
+    readonly path: string;
+    /** How long a write waits for a lock held by another process before answering 503. */
+    readonly lockTimeoutMs: number;
+  };
   readonly upstream: {
     /** Base URL of the built-in OpenAI provider (used when no api_providers.yaml is given). */
     readonly openaiApiUrl: string;
@@ -19,6 +24,8 @@ export interface Config {
     readonly maxConnections: number;
     readonly maxQueue: number;
     readonly maxRequestBytes: number;
+    /** Forward proxy for egress (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; lower-case names accepted). */
+    readonly egress: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
   };
   /** Limits on client connections, against slow or idle clients holding sockets. */
   readonly clients: {

@@ -24,6 +24,9 @@ export interface ResolvedSettings {
   readonly envFileFound: boolean;
 }
 
+/** Settings that tools conventionally also read in lower case (curl, Go, undici). */
+const LOWER_CASE_ALIASES = new Set<SettingName>(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
+
 function present(value: string | undefined): value is string {
   return value !== undefined && value !== '';
 }
@@ -36,9 +39,11 @@ export function resolveSettings(options: LoadConfigOptions = {}): ResolvedSettin
   const values: Partial<Record<SettingName, string>> = {};
   const sources: Partial<Record<SettingName, SettingSource>> = {};
   for (const name of SETTING_NAMES) {
+    const alias = LOWER_CASE_ALIASES.has(name) ? env[name.toLowerCase()] : undefined;
     const layers: [string | undefined, SettingSource][] = [
       [options.flags?.[name], 'flag'],
       [env[name], 'environment'],
+      [alias, 'environment'],
       [fileValues?.[name], '.env file'],
     ];
     const found = layers.find(([value]) => present(value));
@@ -72,7 +77,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
   const s = result.data;
   return deepFreeze({
     listen: s.LISTEN_ADDR,
-    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH },
+    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH, lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT },
     upstream: {
       openaiApiUrl: s.OPENAI_API_URL,
       apiConfigPath: s.API_CONFIG_PATH,
@@ -83,6 +88,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       maxConnections: s.UPSTREAM_MAX_CONNECTIONS,
       maxQueue: s.UPSTREAM_MAX_QUEUE,
       maxRequestBytes: s.MAX_REQUEST_SIZE,
+      egress: { httpsProxy: s.HTTPS_PROXY, httpProxy: s.HTTP_PROXY, noProxy: s.NO_PROXY },
     },
     clients: { headerTimeoutMs: s.CLIENT_HEADER_TIMEOUT, bodyTimeoutMs: s.CLIENT_BODY_TIMEOUT, maxConnections: s.MAX_CLIENT_CONNECTIONS },
     auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },

@@ -89,6 +89,17 @@ const httpUrl = parsed((text) => {
   }
 }, 'an http:// or https:// URL such as https://api.openai.com');
 
+// Like curl and Go, a proxy given without a scheme is an http:// one.
+const proxyUrl = parsed((text) => {
+  const trimmed = text.trim();
+  try {
+    const url = new URL(trimmed.includes('://') ? trimmed : `http://${trimmed}`);
+    return url.protocol === 'http:' && url.hostname !== '' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}, 'an http:// proxy URL such as http://proxy.example:3128 (user:password@ accepted)');
+
 const encryptionKey = parsed((text) => {
   const key = Buffer.from(text.trim(), 'base64');
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
@@ -99,6 +110,7 @@ export const settingsSchema = z
     LISTEN_ADDR: parsed(parseListenAddress, 'host:port such as :8080, 127.0.0.1:8080 or [::1]:8080').prefault(':8080'),
     DATABASE_PATH: z.string().default('data/llm-proxy.db'),
     DB_DRIVER: oneOf(['sqlite'] as const).default('sqlite'),
+    DATABASE_LOCK_TIMEOUT: duration.prefault('2s'),
     MANAGEMENT_TOKEN: z.string({ error: 'is required: set it in the environment or .env, or run `llm-proxy setup`' }),
     OPENAI_API_URL: httpUrl.prefault('https://api.openai.com'),
     API_CONFIG_PATH: z.string().optional(),
@@ -120,6 +132,9 @@ export const settingsSchema = z
     CLIENT_BODY_TIMEOUT: duration.prefault('30s'),
     MAX_CLIENT_CONNECTIONS: positiveInt.default(4096),
     MAX_REQUEST_SIZE: byteSize.prefault('512MiB'),
+    HTTPS_PROXY: proxyUrl.optional(),
+    HTTP_PROXY: proxyUrl.optional(),
+    NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
     // HTTP response cache

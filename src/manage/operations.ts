@@ -27,6 +27,9 @@ export interface OperationDeps {
 }
 
 export const DEFAULT_TOKEN_HOURS = 24;
+/** Token lifetimes the management API accepts (its schema names the fields); setup is held to the same. */
+export const MIN_TOKEN_LIFETIME_MS = 60_000;
+export const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 3_600_000;
 
 export function assertUsableApiKey(apiKey: string): void {
   if (looksObfuscated(apiKey)) {
@@ -34,12 +37,22 @@ export function assertUsableApiKey(apiKey: string): void {
   }
 }
 
-export async function createProject(deps: OperationDeps, input: { name: string; apiKey: string }): Promise<Project> {
+export interface NewProject {
+  readonly name: string;
+  readonly apiKey: string;
+  /** Sent upstream as OpenAI-Organization / OpenAI-Project; null or undefined = none. */
+  readonly openaiOrganization?: string | null;
+  readonly openaiProject?: string | null;
+}
+
+export async function createProject(deps: OperationDeps, input: NewProject): Promise<Project> {
   assertUsableApiKey(input.apiKey);
   try {
     return await insertProject(deps.database, {
       name: input.name,
       storedApiKey: deps.cipher.encrypt(input.apiKey),
+      openaiOrganization: input.openaiOrganization || null,
+      openaiProject: input.openaiProject || null,
       now: deps.now(),
     });
   } catch (error) {
@@ -59,6 +72,9 @@ export async function issueToken(
   deps: OperationDeps,
   input: { projectId: string; durationMs: number; maxRequests: number | null },
 ): Promise<IssuedToken> {
+  if (!(input.durationMs >= MIN_TOKEN_LIFETIME_MS && input.durationMs <= MAX_TOKEN_LIFETIME_MS)) {
+    throw new ProxyError('invalid_request', 'token lifetime must be between one minute and one year');
+  }
   const project = await findProject(deps.database, input.projectId);
   if (!project) throw new ProxyError('project_not_found', `project ${input.projectId} not found`);
   if (!project.isActive) {

@@ -16,6 +16,8 @@ export function presentProject(project: Project, cipher: ApiKeyCipher): ProjectR
     id: project.id,
     name: project.name,
     api_key: keyHint,
+    openai_organization: project.openaiOrganization,
+    openai_project: project.openaiProject,
     is_active: project.isActive,
     deactivated_at: iso(project.deactivatedAt),
     created_at: project.createdAt.toISOString(),

@@ -30,15 +30,19 @@ import {
   updateTokenBody,
 } from './schemas.js';
 
-/** What the management routes need besides the store: invalidation of the proxy's token cache. */
+/** What the management routes need besides the store: invalidation of the proxy's token caches. */
 export interface ManageRoutesOptions extends OperationDeps {
   readonly managementToken: string;
   readonly usage: UsageWriter;
   readonly invalidateToken: (tokenId: string) => void;
   readonly invalidateProject: (projectId: string) => void;
+  readonly tokenCreated: () => void;
 }
 
 const HOUR_MS = 3_600_000;
+
+/** An optional id of an update body: undefined keeps the stored one, null or "" clears it. */
+const clearedWhenEmpty = (value: string | null | undefined): string | null | undefined => (value === '' ? null : value);
 const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
 const security = [{ bearerAuth: [] }];
 
@@ -86,7 +90,8 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       },
     },
     async (request, reply) => {
-      const project = await createProject(options, { name: request.body.name, apiKey: request.body.api_key });
+      const { name, api_key: apiKey, openai_organization: openaiOrganization, openai_project: openaiProject } = request.body;
+      const project = await createProject(options, { name, apiKey, openaiOrganization, openaiProject });
       return reply.code(201).send(presentProject(project, cipher));
     },
   );
@@ -104,7 +109,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
     {
       schema: {
         tags: ['projects'],
-        summary: 'Rename, change the key of, or (de)activate a project',
+        summary: 'Rename, change the key or OpenAI ids of, or (de)activate a project',
         security,
         params: projectIdParams,
         body: updateProjectBody,
@@ -118,7 +123,13 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       const project = await updateProject(
         database,
         request.params.id,
-        { name, isActive, storedApiKey: apiKey ? cipher.encrypt(apiKey) : undefined },
+        {
+          name,
+          isActive,
+          storedApiKey: apiKey ? cipher.encrypt(apiKey) : undefined,
+          openaiOrganization: clearedWhenEmpty(request.body.openai_organization),
+          openaiProject: clearedWhenEmpty(request.body.openai_project),
+        },
         now,
       );
       if (!project) throw new ProxyError('project_not_found', `project ${request.params.id} not found`);
@@ -208,6 +219,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       const { project_id: projectId, duration_hours: hours, duration_minutes: minutes, max_requests: maxRequests } = request.body;
       const durationMs = minutes !== undefined ? minutes * 60_000 : (hours ?? DEFAULT_TOKEN_HOURS) * HOUR_MS;
       const { token, plaintext } = await issueToken(options, { projectId, durationMs, maxRequests: maxRequests ?? null });
+      options.tokenCreated();
       return reply.code(201).send({
         id: token.id,
         token: plaintext,

@@ -1,23 +1,56 @@
 import { z } from 'zod';
+import { apiKeyProblem } from '../security/index.js';
 
 /** Request and response shapes of the management API (the Go original's JSON field names). */
 
 const MAX_DURATION_HOURS = 24 * 365;
+const MIN_DURATION_HOURS = 1 / 60;
 
 export const projectIdParams = z.object({ id: z.string().min(1).max(128) });
 export const tokenIdParams = z.object({
   id: z.string().min(1).max(128).describe("The token's id, or the token string itself"),
 });
 
+/** An upstream key must travel in an HTTP header: refused here, with the reason, rather than at the first proxied call. */
+function headerSafeKey(key: string, context: z.RefinementCtx): void {
+  const problem = key === '' ? undefined : apiKeyProblem(key);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: `api_key ${problem}` });
+}
+
+// Visible ASCII only: the value travels as an upstream header (OpenAI ids look like org-… / proj_…).
+const HEADER_SAFE_ID = /^[\x21-\x7e]*$/;
+
+/** An OpenAI organization or project id sent upstream for the project; null or "" = none. */
+function openAiId(field: string, example: string) {
+  return z
+    .string()
+    .trim()
+    .max(255, `${field} must be at most 255 characters`)
+    .regex(HEADER_SAFE_ID, `${field} must be printable ASCII without spaces (an id such as ${example}): it is sent as an HTTP header`)
+    .nullable()
+    .optional();
+}
+
+const openAiIds = {
+  openai_organization: openAiId('openai_organization', 'org-…').describe(
+    'Sent upstream as OpenAI-Organization with the key (a client cannot choose it); null or "" = none',
+  ),
+  openai_project: openAiId('openai_project', 'proj_…').describe(
+    'Sent upstream as OpenAI-Project with the key (a client cannot choose it); null or "" = none',
+  ),
+};
+
 export const createProjectBody = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(255),
-  api_key: z.string().trim().min(1, 'api_key must not be empty'),
+  api_key: z.string().trim().min(1, 'api_key must not be empty').superRefine(headerSafeKey),
+  ...openAiIds,
 });
 
 export const updateProjectBody = z
   .strictObject({
     name: z.string().trim().min(1, 'name must not be empty').max(255).optional(),
-    api_key: z.string().trim().optional().describe('Empty keeps the current key'),
+    api_key: z.string().trim().superRefine(headerSafeKey).optional().describe('Empty keeps the current key'),
+    ...openAiIds,
     is_active: z.boolean().optional(),
     revoke_tokens: z.boolean().optional().describe('With is_active=false: also revoke every token of the project'),
   })
@@ -25,18 +58,31 @@ export const updateProjectBody = z
     message: 'revoke_tokens requires is_active=false',
     path: ['revoke_tokens'],
   })
-  .refine((body) => Object.values(body).some((value) => value !== undefined && value !== ''), {
-    message: 'nothing to update: give name, api_key or is_active',
-  });
+  .refine(
+    (body) =>
+      body.name !== undefined ||
+      (body.api_key ?? '') !== '' ||
+      body.is_active !== undefined ||
+      body.openai_organization !== undefined ||
+      body.openai_project !== undefined,
+    {
+    message: 'nothing to update: give name, api_key, openai_organization, openai_project or is_active',
+    },
+  );
 
 export const createTokenBody = z
   .strictObject({
     project_id: z.string().min(1, 'project_id is required'),
-    duration_hours: z.number().positive().max(MAX_DURATION_HOURS, 'duration_hours must be at most 8760 (one year)').optional(),
+    // A lifetime under a minute is a token expired before anyone can use it.
+    duration_hours: z
+      .number()
+      .min(MIN_DURATION_HOURS, 'duration_hours must be at least 1/60 (one minute)')
+      .max(MAX_DURATION_HOURS, 'duration_hours must be at most 8760 (one year)')
+      .optional(),
     duration_minutes: z
       .number()
-      .int()
-      .positive()
+      .int('duration_minutes must be a whole number of minutes (at least 1)')
+      .min(1, 'duration_minutes must be at least 1 (one minute)')
       .max(MAX_DURATION_HOURS * 60, 'duration_minutes must be at most 525600 (one year)')
       .optional(),
     max_requests: z.number().int().min(0, 'max_requests must be >= 0').nullable().optional().describe('0 or null = unlimited'),
@@ -71,7 +117,9 @@ const timestamp = z.string().describe('RFC 3339 time, UTC');
 export const projectResponse = z.object({
   id: z.string(),
   name: z.string(),
-  api_key: z.string().describe('Obfuscated: the key is never returned in clear'),
+  api_key: z.string().describe('Last 4 characters only (****WXYZ): the key is never returned in clear'),
+  openai_organization: z.string().nullable().describe('Sent upstream as OpenAI-Organization, or null'),
+  openai_project: z.string().nullable().describe('Sent upstream as OpenAI-Project, or null'),
   is_active: z.boolean(),
   deactivated_at: timestamp.nullable(),
   created_at: timestamp,

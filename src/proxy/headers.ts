@@ -17,12 +17,41 @@ const HOP_BY_HOP = new Set([
 const DROPPED_REQUEST_HEADERS = new Set([
   'host',
   'authorization',
+  // The account the project's key bills to is the project's choice (see Admission), never the client's.
+  'openai-organization',
+  'openai-project',
+  // Who the client is and how it reached us: proxies and CDNs in front of the proxy add these.
+  'forwarded',
+  'via',
   'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-forwarded-prefix',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded',
+  'forwarded-for',
+  'x-original-forwarded-for',
   'x-real-ip',
   'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'fastly-client-ip',
   'cf-connecting-ip',
+  'cf-connecting-ipv6',
   'cf-ipcountry',
-  'x-original-forwarded-for',
+  'cf-ray',
+  'cf-visitor',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-proxyuser-ip',
+  'x-envoy-external-address',
+  'x-azure-clientip',
+  'x-azure-socketip',
   // The proxy has answered Expect: 100-continue to the client itself.
   'expect',
 ]);
@@ -41,11 +70,18 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
 /**
  * The headers sent upstream, as a flat [name, value, …] list built from node's parsed request
  * headers (names already lower-case): hop-by-hop and client-identity headers removed, Host and
- * Authorization set by the proxy. A chunked request body stays chunked.
+ * Authorization set by the proxy, then `extra` (a flat [name, value, …] list: the project's own
+ * upstream headers, see Admission.upstreamHeaders). A chunked request body stays chunked.
  */
-export function buildUpstreamHeaders(headers: IncomingHttpHeaders, host: string, authorization: string): string[] {
+export function buildUpstreamHeaders(
+  headers: IncomingHttpHeaders,
+  host: string,
+  authorization: string,
+  extra?: readonly string[],
+): string[] {
   const extraHopByHop = connectionTokens(headers.connection);
   const out: string[] = ['host', host, 'authorization', authorization];
+  if (extra !== undefined) for (const item of extra) out.push(item);
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || DROPPED_REQUEST_HEADERS.has(name) || extraHopByHop?.has(name)) continue;
     const value = headers[name];

@@ -227,7 +227,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   function send(exchange: Exchange, admission: Admission): void {
     const { req, requestBody } = exchange;
     if (exchange.res.destroyed) return;
-    let headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization);
+    let headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization, admission.upstreamHeaders);
     if (requestBody !== undefined) headers = withBodyLength(headers, requestBody.length);
     let outgoing: ClientRequest;
     exchange.sentMicros = unixMicros();

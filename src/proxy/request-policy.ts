@@ -17,23 +17,48 @@ export function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** `.` or `..`, alone or with `;` parameters (`..;x`): servers such as Tomcat treat both as a dot segment. */
+function isDotSegment(segment: string): boolean {
+  if (segment === '.' || segment === '..') return true;
+  return segment.startsWith('.;') || segment.startsWith('..;');
+}
+
+const PERCENT_TRIPLET = /%([0-9a-fA-F]{2})/g;
+
+/** One round of percent-decoding, byte by byte (invalid triplets and UTF-8 left as they are). */
+function percentDecodeOnce(segment: string): string {
+  return segment.replace(PERCENT_TRIPLET, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
 /**
- * True for a path that means what it says: absolute, no empty, `.` or `..` segments, no
- * backslashes and no percent-encoded `/`, `\` or `.` (which an upstream could decode into one).
+ * A segment that stays itself through any number of decodings: not empty, not a dot segment, no
+ * slash or backslash, no percent-encoded `/`, `\` or `.`, and nothing that decodes into one of
+ * these (`%252e`, `..%3b`): an upstream or a proxy behind it may decode more than once.
+ */
+function isSafeSegment(segment: string): boolean {
+  if (segment.length === 0 || isDotSegment(segment) || segment.includes('/') || segment.includes('\\')) return false;
+  if (!segment.includes('%')) return true;
+  const lower = segment.toLowerCase();
+  if (lower.includes('%2f') || lower.includes('%5c') || lower.includes('%2e')) return false;
+  const decoded = percentDecodeOnce(segment);
+  // Every decoding round is shorter, so this ends.
+  return decoded === segment || isSafeSegment(decoded);
+}
+
+/**
+ * True for a path that means what it says: absolute, every segment safe (see isSafeSegment).
+ * Only segments starting with `.` or holding a `%` need a closer look; the rest cost a scan.
  */
 export function isNormalisedPath(path: string): boolean {
   if (path.charCodeAt(0) !== 47 /* / */ || path.includes('\\')) return false;
-  if (path.includes('%')) {
-    const lower = path.toLowerCase();
-    if (lower.includes('%2f') || lower.includes('%5c') || lower.includes('%2e')) return false;
-  }
+  const hasPercent = path.includes('%');
   let start = 1;
   while (start <= path.length) {
     let end = path.indexOf('/', start);
     if (end === -1) end = path.length;
-    const length = end - start;
-    if (length === 0) return false;
-    if (length <= 2 && (path.slice(start, end) === '.' || path.slice(start, end) === '..')) return false;
+    if (end === start) return false;
+    const needsCheck = hasPercent || path.charCodeAt(start) === 46; /* . */
+    if (needsCheck && !isSafeSegment(path.slice(start, end))) return false;
     start = end + 1;
   }
   return true;

@@ -1,6 +1,7 @@
-import { ProxyError } from '../errors.js';
-import { hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
-import { consumeLimitedRequest, findCredential, releaseLimitedRequest, type Database, type UsageWriter } from '../store/index.js';
+import { ProxyError, isProxyError } from '../errors.js';
+import { apiKeyProblem, hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
+import { consumeLimitedRequest, findCredential, releaseLimitedRequest, type Database, type Project, type UsageWriter } from '../store/index.js';
+import { createLruCache } from './lru-cache.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
 export interface Admission {
@@ -10,13 +11,30 @@ export interface Admission {
   readonly upstreamAuthorization: string;
   /** Null for an unlimited token. */
   readonly maxRequests: number | null;
+  /**
+   * More headers for the upstream, as a flat [name, value, …] list (the project's
+   * OpenAI-Organization / OpenAI-Project); built once per cached credential, often empty.
+   */
+  readonly upstreamHeaders: readonly string[];
+}
+
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+
+/** The project's own upstream headers: its OpenAI organization and project ids, when set. */
+function projectUpstreamHeaders(project: { openaiOrganization: string | null; openaiProject: string | null }): readonly string[] {
+  if (project.openaiOrganization === null && project.openaiProject === null) return NO_HEADERS;
+  const headers: string[] = [];
+  if (project.openaiOrganization !== null) headers.push('openai-organization', project.openaiOrganization);
+  if (project.openaiProject !== null) headers.push('openai-project', project.openaiProject);
+  return Object.freeze(headers);
 }
 
 /**
  * Admits or refuses requests by withering token. Token + project lookups go through an
  * in-process cache (short TTL, explicit invalidation from the management API, concurrent misses
  * share one query), so the steady state costs no database round trip — except for tokens with
- * max_requests, which are counted exactly by one conditional UPDATE per request.
+ * max_requests, which are counted exactly by one conditional UPDATE per request. Unknown tokens
+ * are remembered too (briefly, bounded), so a flood of made-up tokens costs no query each.
  */
 export interface TokenAuthenticator {
   /**
@@ -40,6 +58,8 @@ export interface TokenAuthenticator {
   admit(authorizationHeader: string | undefined): Promise<Admission>;
   invalidateToken(tokenId: string): void;
   invalidateProject(projectId: string): void;
+  /** A token was created: forget the unknown tokens remembered, it may be one of them. */
+  tokenCreated(): void;
   clear(): void;
 }
 
@@ -48,8 +68,10 @@ interface CachedCredential extends Admission {
   readonly expiresAtMs: number | null;
   readonly maxRequests: number | null;
   readonly isProjectActive: boolean;
-  /** False when the project's stored key could not be decrypted. */
+  /** False when the project's stored key could not be decrypted or cannot be sent in a header. */
   readonly hasUpstreamKey: boolean;
+  /** Why the stored key is unusable, when that is not a decryption failure (sent to the client). */
+  readonly keyProblem: string | undefined;
   readonly cachedUntilMs: number;
   /** The Authorization header it was loaded for (the cache key). */
   readonly header: string;
@@ -61,8 +83,41 @@ export interface TokenAuthenticatorOptions {
   readonly usage: UsageWriter;
   readonly cacheTtlMs: number;
   readonly maxCachedTokens?: number;
+  /** How many unknown tokens are remembered (least recently seen forgotten first). Default 10,000. */
+  readonly maxUnknownTokens?: number;
   readonly now?: () => number;
+  /** Called when a project's stored key cannot be used: on every failed decryption, once per project for a key that is not header-safe. */
   readonly onKeyError?: (projectId: string, error: unknown) => void;
+}
+
+/** What each stored value sent upstream is called, and the flag that sets it again. */
+const STORED_UPSTREAM_VALUES = {
+  key: { label: 'API key', flag: '--openai-key <key>' },
+  organization: { label: 'OpenAI organization id', flag: '--openai-organization <id>' },
+  project: { label: 'OpenAI project id', flag: '--openai-project <id>' },
+} as const;
+
+/**
+ * Why a stored value node would refuse as a header value (written by an older version or by
+ * hand) makes the project unusable: the reason and the fix, never the value itself.
+ */
+function unsendableValueMessage(projectId: string, which: keyof typeof STORED_UPSTREAM_VALUES, problem: string): string {
+  const { label, flag } = STORED_UPSTREAM_VALUES[which];
+  return (
+    `The stored ${label} of project ${projectId} ${problem.replace(/; paste the key again as plain text$/, '')}: ` +
+    `set it again with "llm-proxy manage project update ${projectId} ${flag}"`
+  );
+}
+
+/** The first stored value of the project that cannot be sent in a header, as a message. */
+function unsendableValue(project: Project, key: string): string | undefined {
+  const values = { key, organization: project.openaiOrganization, project: project.openaiProject };
+  for (const which of ['key', 'organization', 'project'] as const) {
+    const value = values[which];
+    const problem = value === null ? undefined : apiKeyProblem(value);
+    if (problem !== undefined) return unsendableValueMessage(project.id, which, problem);
+  }
+  return undefined;
 }
 
 /** The token of an `Authorization: Bearer sk-…` header, or undefined when missing or malformed. */
@@ -79,19 +134,49 @@ function refusal(credential: CachedCredential | null, nowMs: number): ProxyError
   if (!credential.isActive) return new ProxyError('token_inactive');
   if (credential.expiresAtMs !== null && credential.expiresAtMs <= nowMs) return new ProxyError('token_expired');
   if (!credential.isProjectActive) return new ProxyError('project_inactive');
-  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error');
+  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error', credential.keyProblem);
   return undefined;
+}
+
+/** Unknown tokens are remembered at most this long: bounds how late a token created outside this process (setup) works. */
+const MAX_UNKNOWN_TOKEN_TTL_MS = 5_000;
+
+/** A database failure as the client sees it: a lock timeout keeps its own message, anything else is the catalogue's. */
+function unavailable(error: unknown): ProxyError {
+  return isProxyError(error) ? error : new ProxyError('service_unavailable', undefined, { cause: error });
 }
 
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
   const { database, cipher, usage, cacheTtlMs } = options;
-  const maxCachedTokens = options.maxCachedTokens ?? 10_000;
   const now = options.now ?? Date.now;
   // Keyed by the whole Authorization header: the steady state needs no parsing of it at all.
-  const cache = new Map<string, CachedCredential>();
+  const cache = createLruCache<string, CachedCredential>(options.maxCachedTokens ?? 10_000);
+  // Token → until when it is known not to exist. Keyed by the token, so header variants share an entry.
+  const unknownTokens = createLruCache<string, number>(options.maxUnknownTokens ?? 10_000);
+  const unknownTtlMs = Math.min(cacheTtlMs, MAX_UNKNOWN_TOKEN_TTL_MS);
   const loading = new Map<string, Promise<CachedCredential | null>>();
   // Bumped by every invalidation, so a lookup that started before one is not cached after it.
   let generation = 0;
+  // Projects whose unsendable key was already logged (forgotten when the project changes).
+  const reportedKeyProblems = new Set<string>();
+
+  /** `Bearer <key>`, or '' and why the project's stored values cannot be sent upstream. */
+  function upstreamCredential(project: Project): { authorization: string; keyProblem?: string } {
+    let key: string;
+    try {
+      key = cipher.decrypt(project.storedApiKey);
+    } catch (error) {
+      options.onKeyError?.(project.id, error);
+      return { authorization: '' };
+    }
+    const keyProblem = unsendableValue(project, key);
+    if (keyProblem === undefined) return { authorization: `Bearer ${key}` };
+    if (!reportedKeyProblems.has(project.id)) {
+      reportedKeyProblems.add(project.id);
+      options.onKeyError?.(project.id, new Error(keyProblem));
+    }
+    return { authorization: '', keyProblem };
+  }
 
   async function fetchCredential(header: string, token: string, nowMs: number): Promise<CachedCredential | null> {
     const startedGeneration = generation;
@@ -99,32 +184,29 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       found = await findCredential(database, hashToken(token));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
-    if (found === undefined) return null;
+    if (found === undefined) {
+      if (generation === startedGeneration && unknownTtlMs > 0) unknownTokens.set(token, nowMs + unknownTtlMs);
+      return null;
+    }
     const { token: row, project } = found;
-    let upstreamAuthorization = '';
-    try {
-      upstreamAuthorization = `Bearer ${cipher.decrypt(project.storedApiKey)}`;
-    } catch (error) {
-      options.onKeyError?.(project.id, error);
-    }
+    const { authorization: upstreamAuthorization, keyProblem } = upstreamCredential(project);
     const credential: CachedCredential = {
       tokenId: row.id,
       projectId: project.id,
       upstreamAuthorization,
+      upstreamHeaders: projectUpstreamHeaders(project),
       isActive: row.isActive,
       expiresAtMs: row.expiresAt?.getTime() ?? null,
       maxRequests: row.maxRequests,
       isProjectActive: project.isActive,
       hasUpstreamKey: upstreamAuthorization !== '',
+      keyProblem,
       cachedUntilMs: nowMs + cacheTtlMs,
       header,
     };
-    if (generation === startedGeneration) {
-      if (cache.size >= maxCachedTokens) cache.delete(cache.keys().next().value as string);
-      cache.set(header, credential);
-    }
+    if (generation === startedGeneration) cache.set(header, credential);
     return credential;
   }
 
@@ -143,7 +225,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     try {
       admitted = await consumeLimitedRequest(database, credential.tokenId, new Date(nowMs));
     } catch (error) {
-      throw new ProxyError('service_unavailable', undefined, { cause: error });
+      throw unavailable(error);
     }
     if (admitted) return;
     // Refused by the database: re-read to tell revoked/expired/deleted apart from used up.
@@ -166,7 +248,10 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     if (header === undefined || token === undefined) throw new ProxyError('invalid_token');
     const nowMs = now();
     let credential: CachedCredential | null | undefined = cache.get(header);
-    if (credential === undefined || credential.cachedUntilMs <= nowMs) credential = await load(header, token, nowMs);
+    if (credential === undefined || credential.cachedUntilMs <= nowMs) {
+      if (isKnownUnknown(token, nowMs)) throw new ProxyError('token_not_found');
+      credential = await load(header, token, nowMs);
+    }
     const refused = refusal(credential, nowMs);
     if (refused !== undefined) throw refused;
     return credential as CachedCredential;
@@ -182,7 +267,15 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
 
   function forget(matches: (credential: CachedCredential) => boolean): void {
     generation += 1;
-    for (const [header, credential] of cache) if (matches(credential)) cache.delete(header);
+    cache.deleteWhere(matches);
+  }
+
+  function isKnownUnknown(token: string, nowMs: number): boolean {
+    const until = unknownTokens.get(token);
+    if (until === undefined) return false;
+    if (until > nowMs) return true;
+    unknownTokens.delete(token);
+    return false;
   }
 
   return {
@@ -208,7 +301,18 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       return credential;
     },
     invalidateToken: (tokenId) => forget((credential) => credential.tokenId === tokenId),
-    invalidateProject: (projectId) => forget((credential) => credential.projectId === projectId),
-    clear: () => forget(() => true),
+    invalidateProject: (projectId) => {
+      reportedKeyProblems.delete(projectId);
+      forget((credential) => credential.projectId === projectId);
+    },
+    tokenCreated() {
+      generation += 1; // a lookup under way when the token was created must not be remembered as unknown
+      unknownTokens.clear();
+    },
+    clear() {
+      reportedKeyProblems.clear();
+      forget(() => true);
+      unknownTokens.clear();
+    },
   };
 }

@@ -173,7 +173,7 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
           port: target.port,
           method: 'GET',
           path: target.pathPrefix + url,
-          headers: upgradeRequestHeaders(headers, target.hostHeader, admitted.upstreamAuthorization, projectKey),
+          headers: upgradeRequestHeaders(headers, target.hostHeader, admitted.upstreamAuthorization, projectKey, admitted.upstreamHeaders),
         });
       } catch (error) {
         fail(error); // e.g. a value node refuses in a header: this request fails, not the process

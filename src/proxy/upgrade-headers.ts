@@ -9,8 +9,14 @@ const PROTOCOL = 'sec-websocket-protocol';
  * client-identity headers dropped, Host and Authorization set), then the Upgrade and Connection
  * headers an upgrade needs, and any key in Sec-WebSocket-Protocol replaced by the project's key.
  */
-export function upgradeRequestHeaders(headers: IncomingHttpHeaders, host: string, authorization: string, projectKey: string): string[] {
-  const out = buildUpstreamHeaders(headers, host, authorization);
+export function upgradeRequestHeaders(
+  headers: IncomingHttpHeaders,
+  host: string,
+  authorization: string,
+  projectKey: string,
+  extra?: readonly string[],
+): string[] {
+  const out = buildUpstreamHeaders(headers, host, authorization, extra);
   for (let i = 0; i < out.length; i += 2) {
     if (out[i] === PROTOCOL) out[i + 1] = withProtocolKey(out[i + 1] as string, projectKey);
   }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../errors.js';
+import { TunnelingAgent, proxyAuthorization, proxyFor, type EgressSettings } from './egress-proxy.js';
 import type { Provider } from './provider-config.js';
 
 /** The one connection pool to the provider, created at start. Only proxy/ opens upstream sockets. */
@@ -159,9 +160,42 @@ function queuedRequests(agent: HttpAgent): number {
   return queued;
 }
 
-export function createUpstream(provider: Provider, limits: UpstreamLimits): Upstream {
+const DIRECT: EgressSettings = { httpsProxy: undefined, httpProxy: undefined, noProxy: undefined };
+
+/** Where requests go: host, port, and how a client URL becomes the request path. */
+interface Route {
+  readonly hostname: string;
+  readonly port: number;
+  readonly pathOf: (url: string) => string;
+  /** Headers every request carries on this route (proxy credentials). */
+  readonly extraHeaders: readonly string[];
+}
+
+function routeFor(baseUrl: URL, isHttps: boolean, proxy: URL | undefined): Route {
+  const pathPrefix = baseUrl.pathname === '/' ? '' : baseUrl.pathname;
+  if (proxy === undefined || isHttps) {
+    // Direct, or through a CONNECT tunnel (the TunnelingAgent's sockets): the upstream's own address.
+    return {
+      hostname: baseUrl.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: baseUrl.port === '' ? (isHttps ? 443 : 80) : Number(baseUrl.port),
+      pathOf: (url) => pathPrefix + url,
+      extraHeaders: [],
+    };
+  }
+  // Plain HTTP through a forward proxy: absolute-form request lines to the proxy.
+  const authorization = proxyAuthorization(proxy);
+  return {
+    hostname: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: proxy.port === '' ? 80 : Number(proxy.port),
+    pathOf: (url) => baseUrl.origin + pathPrefix + url,
+    extraHeaders: authorization === undefined ? [] : ['proxy-authorization', authorization],
+  };
+}
+
+export function createUpstream(provider: Provider, limits: UpstreamLimits, egress: EgressSettings = DIRECT): Upstream {
   const { baseUrl } = provider;
   const isHttps = baseUrl.protocol === 'https:';
+  const proxy = proxyFor(egress, baseUrl);
   const agentOptions = {
     keepAlive: true,
     keepAliveMsecs: 1000,
@@ -169,12 +203,10 @@ export function createUpstream(provider: Provider, limits: UpstreamLimits): Upst
     maxFreeSockets: provider.maxIdleConnections,
     scheduling: 'lifo' as const,
   };
-  const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const agent = !isHttps ? new HttpAgent(agentOptions) : proxy === undefined ? new HttpsAgent(agentOptions) : new TunnelingAgent(proxy, agentOptions);
   const send = isHttps ? httpsRequest : httpRequest;
   const stopSweeper = startSweeper(agent, limits, provider.idleConnectionMs);
-  const hostname = baseUrl.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = baseUrl.port === '' ? (isHttps ? 443 : 80) : Number(baseUrl.port);
-  const pathPrefix = baseUrl.pathname === '/' ? '' : baseUrl.pathname;
+  const { hostname, port, pathOf, extraHeaders } = routeFor(baseUrl, isHttps, proxy);
   // The queue is empty in normal operation, so the first test settles it in one step.
   const isSaturated = () => queuedRequests(agent) >= limits.maxQueue && busyConnections(agent) >= limits.maxConnections;
 
@@ -184,7 +216,8 @@ export function createUpstream(provider: Provider, limits: UpstreamLimits): Upst
     request(method, url, headers) {
       if (isSaturated()) throw new UpstreamBusyError(`${limits.maxConnections} upstream connections busy and ${limits.maxQueue} requests waiting`);
       try {
-        return send({ agent, hostname, port, method, path: pathPrefix + url, headers });
+        if (extraHeaders.length > 0) headers.push(...extraHeaders);
+        return send({ agent, hostname, port, method, path: pathOf(url), headers });
       } catch (error) {
         throw new UpstreamRequestError(`the upstream request could not be started: ${(error as Error).message}`, { cause: error });
       }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -29,7 +30,8 @@ import { createUsageWriter, openDatabase, type Database } from '../store/index.j
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
 import { cacheStage, type CacheStageOptions } from './cache-stage.js';
-import { installErrorHandling } from './error-handler.js';
+import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { createLogger, logDestination, type Logger } from './logger.js';
 
@@ -112,13 +114,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cipher,
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
-    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key could not be decrypted'),
+    onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
   const events = createInMemoryEventBus({
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
-  const upstream = createUpstream(provider, upstreamLimits(config, provider));
+  const upstream = createUpstream(provider, upstreamLimits(config, provider), config.upstream.egress);
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
   const policy = createRequestPolicy(provider);
   const proxy = createProxyHandler({
@@ -140,18 +142,28 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
+    // Errors node's parser and Fastify's router raise before any route: OpenAI shape too.
+    clientErrorHandler: createClientErrorHandler(logger),
+    frameworkErrors: frameworkErrorHandler,
+    return503OnClosing: false,
     serverFactory: (fastifyHandler) => {
       server = createServer(
         {
           headersTimeout: config.clients.headerTimeoutMs,
           requestTimeout: 0, // bodies are bounded in pace by the proxy, not by a total time
           connectionsCheckingInterval: Math.min(1000, config.clients.headerTimeoutMs),
+          requireHostHeader: false, // answered below, in the OpenAI error shape
         },
-        (req, res) => (isProxyPath(req.url) ? proxy.handle(req, res) : fastifyHandler(req, res)),
+        (req, res) => {
+          if (refuseMissingHost(req, res)) return;
+          if (isProxyPath(req.url)) proxy.handle(req, res);
+          else fastifyHandler(req, res);
+        },
       );
       server.maxConnections = config.clients.maxConnections;
       // Expect: 100-continue: the proxy checks the token before asking for the body.
       server.on('checkContinue', (req, res) => {
+        if (refuseMissingHost(req, res)) return;
         if (isProxyPath(req.url)) return proxy.handle(req, res, true);
         res.writeContinue();
         fastifyHandler(req, res);
@@ -185,6 +197,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     managementToken: config.secrets.managementToken,
     invalidateToken: auth.invalidateToken,
     invalidateProject: auth.invalidateProject,
+    tokenCreated: auth.tokenCreated,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -216,12 +229,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return `http://${host}:${address.port}`;
     },
     async close() {
-      // Every answer from now on carries Connection: close, so a keep-alive client learns to
-      // leave with its response instead of finding its next request's socket reset. After a
-      // short notice, listening stops and idle sockets are closed (node's server.close); what is
-      // still open when the drain timeout is up is cut.
+      // Stop accepting first (net.Server's close: node's http close would also drop idle sockets,
+      // among them fresh ones whose first request is on its way). Every answer from now on
+      // carries Connection: close, so a keep-alive client leaves with its response instead of
+      // finding its next request's socket reset. After a short notice, sockets still idle are
+      // closed; what is still open when the drain timeout is up is cut.
       draining = true;
       proxy.startDraining();
+      if (httpServer.listening) NetServer.prototype.close.call(httpServer);
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, config.shutdown.drainTimeoutMs)));
       const force = setTimeout(() => {
         httpServer.closeAllConnections();

@@ -17,6 +17,61 @@ const REDACT_PATHS = [
   '*.token',
 ];
 
+/** Query parameters of the management API whose values are logged; every other value is redacted. */
+const LOGGED_QUERY_VALUES = new Set(['project_id', 'projectId', 'active_only', 'activeOnly']);
+const PLAIN_QUERY_PART = /^[A-Za-z0-9_.-]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The segment after /tokens/ may be the token itself (GET /manage/tokens/{id-or-token}), in any encoding.
+const TOKEN_PATH_SEGMENT = /(\/tokens\/)([^/]+)/gi;
+const PERCENT_TRIPLET = /%([0-9a-fA-F]{2})/g;
+const REDACTED = '[redacted]';
+
+/** Percent-decoded until stable (a few rounds at most): tokens hide as `sk%2D…` or `%73k-…`. */
+function decodedForSearch(text: string): string {
+  let current = text;
+  for (let round = 0; round < 3 && current.includes('%'); round += 1) {
+    const next = current.replace(PERCENT_TRIPLET, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+function redactPath(path: string): string {
+  const withoutTokenIds = path.replace(TOKEN_PATH_SEGMENT, (whole, prefix: string, segment: string) =>
+    UUID.test(segment) ? whole : prefix + REDACTED,
+  );
+  if (!withoutTokenIds.includes('%')) return redactTokens(withoutTokenIds);
+  const decoded = decodedForSearch(withoutTokenIds);
+  return redactTokens(decoded) === decoded ? withoutTokenIds : redactTokens(decoded);
+}
+
+/** Parameter names are kept when plain; values only for the few known harmless parameters. */
+function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      if (!PLAIN_QUERY_PART.test(name) || redactTokens(name) !== name) return REDACTED;
+      if (equals === -1) return name;
+      const value = pair.slice(equals + 1);
+      return LOGGED_QUERY_VALUES.has(name) && PLAIN_QUERY_PART.test(value) ? pair : `${name}=${REDACTED}`;
+    })
+    .join('&');
+}
+
+/**
+ * A request URL fit for the logs: withering tokens in the path replaced by their hint even when
+ * percent-encoded, any non-id segment after /tokens/ redacted, and query values redacted except
+ * a few known ones (a management token pasted into a query string never reaches the logs).
+ */
+export function redactRequestUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return redactPath(url);
+  return `${redactPath(url.slice(0, query))}?${redactQuery(url.slice(query + 1))}`;
+}
+
 interface RequestLike {
   method?: string;
   url?: string;
@@ -41,7 +96,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       serializers: {
         req: (req: RequestLike) => ({
           method: req.method,
-          url: req.url === undefined ? undefined : redactTokens(req.url),
+          url: req.url === undefined ? undefined : redactRequestUrl(req.url),
           remoteAddress: req.ip ?? req.socket?.remoteAddress,
         }),
         err: stdSerializers.err,

@@ -1,5 +1,5 @@
 export { MigrationError, migrateToLatest, openDatabase, type Database, type DatabaseOptions } from './database.js';
-export { isUniqueViolation } from './errors.js';
+export { DatabaseLockedError, isLockConflict, isUniqueViolation } from './errors.js';
 export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
 export {
   consumeLimitedRequest,

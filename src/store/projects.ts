@@ -10,6 +10,8 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
     id: row.id,
     name: row.name,
     storedApiKey: row.api_key,
+    openaiOrganization: row.openai_organization,
+    openaiProject: row.openai_project,
     isActive: readBool(row.is_active),
     deactivatedAt: readOptionalTime(row.deactivated_at),
     createdAt: readTime(row.created_at),
@@ -35,25 +37,31 @@ export async function findProjectByName({ db }: Database, name: string): Promise
 
 /** Inserts a project; a duplicate name throws a unique violation (see isUniqueViolation). */
 export async function insertProject(
-  { db, codec }: Database,
-  input: { name: string; storedApiKey: string; now: Date },
+  database: Database,
+  input: { name: string; storedApiKey: string; openaiOrganization?: string | null; openaiProject?: string | null; now: Date },
 ): Promise<Project> {
+  const { db, codec } = database;
   const row: Selectable<ProjectsTable> = {
     id: randomUUID(),
     name: input.name,
     api_key: input.storedApiKey,
+    openai_organization: input.openaiOrganization ?? null,
+    openai_project: input.openaiProject ?? null,
     is_active: codec.bool(true),
     deactivated_at: null,
     created_at: codec.time(input.now),
     updated_at: codec.time(input.now),
   };
-  await db.insertInto('projects').values(row).execute();
+  await database.write(() => db.insertInto('projects').values(row).execute());
   return toProject(row);
 }
 
 export interface ProjectChanges {
   readonly name?: string;
   readonly storedApiKey?: string;
+  /** null clears. */
+  readonly openaiOrganization?: string | null;
+  readonly openaiProject?: string | null;
   readonly isActive?: boolean;
 }
 
@@ -74,31 +82,37 @@ export async function updateProject(
           is_active: codec.bool(changes.isActive),
           deactivated_at: changes.isActive ? null : codec.time(now),
         };
-  await db
-    .updateTable('projects')
-    .set({
-      ...(changes.name !== undefined && { name: changes.name }),
-      ...(changes.storedApiKey !== undefined && { api_key: changes.storedApiKey }),
-      ...isActiveChanges,
-      updated_at: codec.time(now),
-    })
-    .where('id', '=', id)
-    .execute();
+  await database.write(() =>
+    db
+      .updateTable('projects')
+      .set({
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.storedApiKey !== undefined && { api_key: changes.storedApiKey }),
+        ...(changes.openaiOrganization !== undefined && { openai_organization: changes.openaiOrganization }),
+        ...(changes.openaiProject !== undefined && { openai_project: changes.openaiProject }),
+        ...isActiveChanges,
+        updated_at: codec.time(now),
+      })
+      .where('id', '=', id)
+      .execute(),
+  );
   return findProject(database, id);
 }
 
 /** Deletes a project and (by cascade) its tokens; returns how many tokens went with it. */
 export async function deleteProject(database: Database, id: string): Promise<{ deleted: boolean; tokensDeleted: number }> {
-  return database.db.transaction().execute(async (trx) => {
-    const { count } = await trx
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('project_id', '=', id)
-      .executeTakeFirstOrThrow();
-    // Delete tokens explicitly too: engines or connections without foreign-key enforcement still end clean.
-    await trx.deleteFrom('tokens').where('project_id', '=', id).execute();
-    const result = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
-    const deleted = result.numDeletedRows === 1n;
-    return { deleted, tokensDeleted: deleted ? Number(count) : 0 };
-  });
+  return database.write(() =>
+    database.db.transaction().execute(async (trx) => {
+      const { count } = await trx
+        .selectFrom('tokens')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('project_id', '=', id)
+        .executeTakeFirstOrThrow();
+      // Delete tokens explicitly too: engines or connections without foreign-key enforcement still end clean.
+      await trx.deleteFrom('tokens').where('project_id', '=', id).execute();
+      const result = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+      const deleted = result.numDeletedRows === 1n;
+      return { deleted, tokensDeleted: deleted ? Number(count) : 0 };
+    }),
+  );
 }

@@ -31,7 +31,8 @@ export interface NewToken {
   readonly now: Date;
 }
 
-export async function insertToken({ db, codec }: Database, input: NewToken): Promise<Token> {
+export async function insertToken(database: Database, input: NewToken): Promise<Token> {
+  const { db, codec } = database;
   const row: Selectable<TokensTable> = {
     id: randomUUID(),
     token_hash: input.tokenHash,
@@ -46,7 +47,7 @@ export async function insertToken({ db, codec }: Database, input: NewToken): Pro
     last_used_at: null,
     deactivated_at: null,
   };
-  await db.insertInto('tokens').values(row).execute();
+  await database.write(() => db.insertInto('tokens').values(row).execute());
   return toToken(row);
 }
 
@@ -89,6 +90,8 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
     .select([
       'projects.name as p_name',
       'projects.api_key as p_api_key',
+      'projects.openai_organization as p_openai_organization',
+      'projects.openai_project as p_openai_project',
       'projects.is_active as p_is_active',
       'projects.deactivated_at as p_deactivated_at',
       'projects.created_at as p_created_at',
@@ -103,6 +106,8 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
       id: row.project_id,
       name: row.p_name,
       api_key: row.p_api_key,
+      openai_organization: row.p_openai_organization,
+      openai_project: row.p_openai_project,
       is_active: row.p_is_active,
       deactivated_at: row.p_deactivated_at,
       created_at: row.p_created_at,
@@ -115,27 +120,33 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
  * Counts one request against a limited token, atomically: one conditional UPDATE that only
  * succeeds while the token is active, unexpired and under max_requests. True = admitted.
  */
-export async function consumeLimitedRequest({ db, codec }: Database, tokenId: string, now: Date): Promise<boolean> {
+export async function consumeLimitedRequest(database: Database, tokenId: string, now: Date): Promise<boolean> {
+  const { db, codec } = database;
   const nowText = codec.time(now);
-  const result = await db
-    .updateTable('tokens')
-    .set((eb) => ({ request_count: eb('request_count', '+', 1), last_used_at: nowText }))
-    .where('id', '=', tokenId)
-    .where('is_active', '=', codec.bool(true))
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
-    .where((eb) => eb.or([eb('max_requests', 'is', null), eb('request_count', '<', eb.ref('max_requests'))]))
-    .executeTakeFirst();
+  const result = await database.write(() =>
+    db
+      .updateTable('tokens')
+      .set((eb) => ({ request_count: eb('request_count', '+', 1), last_used_at: nowText }))
+      .where('id', '=', tokenId)
+      .where('is_active', '=', codec.bool(true))
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
+      .where((eb) => eb.or([eb('max_requests', 'is', null), eb('request_count', '<', eb.ref('max_requests'))]))
+      .executeTakeFirst(),
+  );
   return result.numUpdatedRows === 1n;
 }
 
 /** Gives back one request consumed by consumeLimitedRequest (the proxy refused it after all). */
-export async function releaseLimitedRequest({ db }: Database, tokenId: string): Promise<void> {
-  await db
-    .updateTable('tokens')
-    .set((eb) => ({ request_count: eb('request_count', '-', 1) }))
-    .where('id', '=', tokenId)
-    .where('request_count', '>', 0)
-    .execute();
+export async function releaseLimitedRequest(database: Database, tokenId: string): Promise<void> {
+  const { db } = database;
+  await database.write(() =>
+    db
+      .updateTable('tokens')
+      .set((eb) => ({ request_count: eb('request_count', '-', 1) }))
+      .where('id', '=', tokenId)
+      .where('request_count', '>', 0)
+      .execute(),
+  );
 }
 
 export interface UsageDelta {
@@ -146,21 +157,24 @@ export interface UsageDelta {
 }
 
 /** Adds batched usage counts (write-behind of unlimited tokens) in one transaction. */
-export async function applyUsageDeltas({ db, codec }: Database, deltas: readonly UsageDelta[]): Promise<void> {
+export async function applyUsageDeltas(database: Database, deltas: readonly UsageDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    for (const delta of deltas) {
-      await trx
-        .updateTable('tokens')
-        .set((eb) => ({
-          request_count: eb('request_count', '+', delta.requests),
-          cache_hit_count: eb('cache_hit_count', '+', delta.cacheHits),
-          last_used_at: codec.time(delta.lastUsedAt),
-        }))
-        .where('id', '=', delta.tokenId)
-        .execute();
-    }
-  });
+  const { db, codec } = database;
+  await database.write(() =>
+    db.transaction().execute(async (trx) => {
+      for (const delta of deltas) {
+        await trx
+          .updateTable('tokens')
+          .set((eb) => ({
+            request_count: eb('request_count', '+', delta.requests),
+            cache_hit_count: eb('cache_hit_count', '+', delta.cacheHits),
+            last_used_at: codec.time(delta.lastUsedAt),
+          }))
+          .where('id', '=', delta.tokenId)
+          .execute();
+      }
+    }),
+  );
 }
 
 export interface TokenChanges {
@@ -189,7 +203,7 @@ export async function updateToken(
     ...(changes.maxRequests !== undefined && { max_requests: changes.maxRequests }),
     ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt && codec.time(changes.expiresAt) }),
   };
-  if (Object.keys(set).length > 0) await db.updateTable('tokens').set(set).where('id', '=', id).execute();
+  if (Object.keys(set).length > 0) await database.write(() => db.updateTable('tokens').set(set).where('id', '=', id).execute());
   return findTokenById(database, id);
 }
 
@@ -201,23 +215,26 @@ export interface BulkRevokeResult {
 
 /** Revokes every active token of a project in one statement. */
 export async function revokeProjectTokens(
-  { db, codec }: Database,
+  database: Database,
   projectId: string,
   now: Date,
 ): Promise<BulkRevokeResult> {
-  return db.transaction().execute(async (trx) => {
-    const { total } = await trx
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .where('project_id', '=', projectId)
-      .executeTakeFirstOrThrow();
-    const result = await trx
-      .updateTable('tokens')
-      .set({ is_active: codec.bool(false), deactivated_at: codec.time(now) })
-      .where('project_id', '=', projectId)
-      .where('is_active', '=', codec.bool(true))
-      .executeTakeFirst();
-    const revokedCount = Number(result.numUpdatedRows);
-    return { totalTokens: Number(total), revokedCount, alreadyRevokedCount: Number(total) - revokedCount };
-  });
+  const { db, codec } = database;
+  return database.write(() =>
+    db.transaction().execute(async (trx) => {
+      const { total } = await trx
+        .selectFrom('tokens')
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow();
+      const result = await trx
+        .updateTable('tokens')
+        .set({ is_active: codec.bool(false), deactivated_at: codec.time(now) })
+        .where('project_id', '=', projectId)
+        .where('is_active', '=', codec.bool(true))
+        .executeTakeFirst();
+      const revokedCount = Number(result.numUpdatedRows);
+      return { totalTokens: Number(total), revokedCount, alreadyRevokedCount: Number(total) - revokedCount };
+    }),
+  );
 }

@@ -4,6 +4,9 @@ export interface Project {
   readonly name: string;
   /** The upstream API key as stored (possibly encrypted; see security/api-key-cipher.ts). */
   readonly storedApiKey: string;
+  /** Sent upstream as OpenAI-Organization / OpenAI-Project when set (clients cannot choose them). */
+  readonly openaiOrganization: string | null;
+  readonly openaiProject: string | null;
   readonly isActive: boolean;
   readonly deactivatedAt: Date | null;
   readonly createdAt: Date;

@@ -3,8 +3,10 @@ import { applyUsageDeltas, type UsageDelta } from './tokens.js';
 
 /**
  * Write-behind of usage counters for tokens without max_requests: the request path only bumps
- * an in-memory counter; a timer writes the sums in one transaction. Counts are never dropped: a
- * failed write is merged back and retried with the next batch.
+ * an in-memory counter; a timer writes the sums in one transaction every 50 ms, so a crash
+ * (kill -9) loses at most the last ~100 ms of counts. A failed write (for instance while another
+ * process holds the database lock) is merged back and retried with the next batch; while it
+ * waits for the lock it waits on timers, never blocking the event loop.
  */
 export interface UsageWriter {
   /** Counts `count` requests (-1 gives back one the proxy refused after counting it). */
@@ -23,6 +25,7 @@ interface PendingUsage {
 }
 
 export interface UsageWriterOptions {
+  /** Bounds what a crash loses. Default 50 ms. */
   readonly flushIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
 }
@@ -67,15 +70,18 @@ export function createUsageWriter(database: Database, options: UsageWriterOption
 
   // Writes run one at a time: a flush requested during a write waits for it, then writes the rest.
   let writes: Promise<void> = Promise.resolve();
+  let writing = 0;
   function flush(): Promise<void> {
-    const next = writes.then(writeBatch);
+    writing += 1;
+    const next = writes.then(writeBatch).finally(() => (writing -= 1));
     writes = next.catch(() => undefined);
     return next;
   }
 
+  // A tick finding a write still under way (waiting for a lock) leaves the counts to the next one.
   const timer = setInterval(() => {
-    flush().catch((error: unknown) => options.onError?.(error));
-  }, options.flushIntervalMs ?? 1000);
+    if (writing === 0 && pending.size > 0) flush().catch((error: unknown) => options.onError?.(error));
+  }, options.flushIntervalMs ?? 50);
   timer.unref();
 
   return {

@@ -22,7 +22,7 @@ describe('llm-proxy manage (built binary)', () => {
     const created = await manage('project', 'create', '--name', 'CLI Project', '--openai-key', 'sk-cli-key-0123456789abcdef', '--json');
     expect(created.code).toBe(0);
     const project = JSON.parse(created.stdout) as { id: string; api_key: string };
-    expect(project.api_key).toBe('sk-cli-k...cdef');
+    expect(project.api_key).toBe('****cdef');
 
     const table = await manage('project', 'list');
     expect(table.code).toBe(0);
@@ -117,5 +117,27 @@ describe('llm-proxy manage (built binary)', () => {
     expect(root.stdout).toContain('Exit codes:');
     const unknown = await runCli(['nonsense']);
     expect(unknown.code).toBe(1);
+  });
+
+  it('sets, shows, changes and clears a project\'s OpenAI organization and project ids', async () => {
+    const created = await manage(
+      'project', 'create', '--name', 'With OpenAI ids', '--openai-key', 'sk-cli-key-0123456789abcdef',
+      '--openai-organization', 'org-cli', '--openai-project', 'proj_cli',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/OpenAI organization:\s+org-cli/);
+    expect(created.stdout).toMatch(/OpenAI project:\s+proj_cli/);
+    const id = /^ID:\s+(\S+)/m.exec(created.stdout)?.[1] ?? '';
+
+    const updated = await manage('project', 'update', id, '--openai-project', 'proj_new', '--json');
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ openai_organization: 'org-cli', openai_project: 'proj_new' });
+
+    const cleared = await manage('project', 'update', id, '--openai-organization', '', '--json');
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ openai_organization: null, openai_project: 'proj_new' });
+
+    const refused = await manage('project', 'update', id, '--openai-organization', 'org with spaces');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('openai_organization must be printable ASCII');
   });
 });

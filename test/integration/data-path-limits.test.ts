@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
 import { request } from 'node:http';
-import Database from 'better-sqlite3';
 import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/events/index.js';
@@ -45,17 +44,6 @@ describe('data path limits and failures', () => {
   afterAll(() => harness.close());
 
   const auth = () => ({ authorization: `Bearer ${token}` });
-
-  it('answers 502 for a stored key node refuses to send, and stays up', async () => {
-    const issued = await harness.issueToken();
-    const db = new Database(harness.dbPath);
-    db.prepare('UPDATE projects SET api_key = ? WHERE id = ?').run('sk-pasted\u2013key', issued.projectId);
-    db.close();
-    const refused = await rawRequest(harness.url, { path: '/v1/models', headers: { authorization: `Bearer ${issued.token}` } });
-    expect([refused.status, errorCodeOf(refused)]).toEqual([502, 'upstream_unreachable']);
-    const fine = await rawRequest(harness.url, { path: '/v1/models', headers: auth() });
-    expect(fine.status).toBe(200);
-  });
 
   it('does not time out a stream while the client is slow to read it (backpressure is not upstream silence)', async () => {
     const total = 64 * 1024 * 1024;

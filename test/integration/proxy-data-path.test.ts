@@ -6,6 +6,21 @@ import { streamChat } from '../support/mock-openai.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
 import { errorCodeOf, rawRequest } from '../support/http.js';
 
+/** Headers through which a client (or a proxy in front of us) says who and where it is: never forwarded. */
+const CLIENT_IDENTITY_HEADERS = {
+  forwarded: 'for=10.0.0.3;proto=https;host=evil.example',
+  'x-forwarded-host': 'evil.example',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-port': '443',
+  'x-forwarded-server': 'edge-1',
+  'true-client-ip': '10.0.0.4',
+  'x-cluster-client-ip': '10.0.0.5',
+  via: '1.1 edge-proxy',
+  'client-ip': '10.0.0.6',
+  'fastly-client-ip': '10.0.0.7',
+  'cf-connecting-ip': '10.0.0.8',
+};
+
 describe('the data path', () => {
   let harness: Harness;
   let token: string;
@@ -26,6 +41,11 @@ describe('the data path', () => {
       ['GET', '/v1/models/../../admin', 400, 'invalid_path'],
       ['GET', '/v1/models/..%2F..%2Fadmin', 400, 'invalid_path'],
       ['GET', '/v1//models', 400, 'invalid_path'],
+      ['GET', '/v1/models/%252e%252e/%252e%252e/admin', 400, 'invalid_path'],
+      ['GET', '/v1/models/..%252f..%252fadmin', 400, 'invalid_path'],
+      ['GET', '/v1/models/..;/..;/admin', 400, 'invalid_path'],
+      ['GET', '/v1/models/.;/gpt-4o', 400, 'invalid_path'],
+      ['GET', '/v1/models/..%3b/admin', 400, 'invalid_path'],
     ];
     for (const [method, path, status, code] of cases) {
       const response = await rawRequest(harness.url, { method, path, headers: auth() });
@@ -48,7 +68,9 @@ describe('the data path', () => {
         'keep-alive': 'timeout=5',
         'x-forwarded-for': '10.0.0.1',
         'x-real-ip': '10.0.0.2',
-        'openai-organization': 'org-123',
+        ...CLIENT_IDENTITY_HEADERS,
+        'openai-organization': 'org-client-choice',
+        'openai-project': 'proj_client_choice',
         'x-custom': 'kept',
       },
       body,
@@ -57,8 +79,9 @@ describe('the data path', () => {
     const upstream = harness.mock.received.at(-1);
     expect(upstream?.url).toBe('/v1/chat/completions?trace=1&x=%20y');
     expect(upstream?.body).toBe(body);
-    expect(upstream?.headers).toMatchObject({ 'openai-organization': 'org-123', 'x-custom': 'kept', 'content-type': 'application/json' });
-    for (const name of ['x-hop', 'keep-alive', 'x-forwarded-for', 'x-real-ip', 'expect']) expect(upstream?.headers[name]).toBeUndefined();
+    expect(upstream?.headers).toMatchObject({ 'x-custom': 'kept', 'content-type': 'application/json' });
+    const dropped = ['x-hop', 'keep-alive', 'x-forwarded-for', 'x-real-ip', 'expect', 'openai-organization', 'openai-project'];
+    for (const name of [...dropped, ...Object.keys(CLIENT_IDENTITY_HEADERS)]) expect([name, upstream?.headers[name]]).toEqual([name, undefined]);
     expect(upstream?.headers.host).toBe(new URL(harness.mock.url).host);
   });
 

@@ -11,6 +11,8 @@ interface Project {
   api_key: string;
   is_active: boolean;
   deactivated_at: string | null;
+  openai_organization: string | null;
+  openai_project: string | null;
 }
 interface Token {
   id: string;
@@ -45,7 +47,7 @@ describe('management API', () => {
   it('creates, reads, updates and lists projects without ever showing the key in clear', async () => {
     const created = await createProject('alpha');
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'alpha', is_active: true, deactivated_at: null, api_key: 'sk-upstr...cdef' });
+    expect(created.body).toMatchObject({ name: 'alpha', is_active: true, deactivated_at: null, api_key: '****cdef' });
     const all = JSON.stringify([
       created.body,
       (await harness.manage('GET', `/manage/projects/${created.body.id}`)).body,
@@ -55,7 +57,7 @@ describe('management API', () => {
     expect(all).not.toContain(UPSTREAM_KEY);
     expect(all).not.toContain('sk-new-key-abcdefghijkl');
     const renamed = await harness.manage<Project>('GET', `/manage/projects/${created.body.id}`);
-    expect(renamed.body).toMatchObject({ name: 'alpha-2', api_key: 'sk-new-k...ijkl' });
+    expect(renamed.body).toMatchObject({ name: 'alpha-2', api_key: '****ijkl' });
   });
 
   it('validates project bodies with clear 400s', async () => {
@@ -64,6 +66,8 @@ describe('management API', () => {
       [{ name: '', api_key: 'sk-1234567890' }, /name must not be empty/],
       [{ name: 'x', api_key: 'sk-abcd...wxyz' }, /obfuscated API key/],
       [{ name: 'x', api_key: 'k', extra: true }, /unknown field\(s\) extra/],
+      [{ name: 'x', api_key: 'sk-abc\u2013def' }, /body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+2013 at position 7\)/],
+      [{ name: 'x', api_key: 'sk-abc def' }, /body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+0020/],
     ];
     for (const [body, message] of cases) {
       const response = await harness.manage<ApiError>('POST', '/manage/projects', body);
@@ -79,9 +83,41 @@ describe('management API', () => {
     });
     expect(notJson.status).toBe(400);
     expect((JSON.parse(notJson.body) as ApiError).error.code).toBe('invalid_request');
+    const project = await createProject('header-safe-key');
+    const badKey = await harness.manage<ApiError>('PATCH', `/manage/projects/${project.body.id}`, { api_key: 'sk-new\u00a0key-0123456789' });
+    expect([badKey.status, badKey.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(badKey.body.error.message).toMatch(/body\.api_key: api_key contains a character that cannot be sent in an HTTP header \(U\+00A0/);
     const patch = await harness.manage<ApiError>('PATCH', `/manage/projects/whatever`, { revoke_tokens: true });
     expect(patch.status).toBe(400);
     expect(patch.body.error.message).toMatch(/revoke_tokens requires is_active=false/);
+  });
+
+  it("keeps a project's OpenAI organization and project ids: set, shown, changed and cleared", async () => {
+    const created = await harness.manage<Project>('POST', '/manage/projects', {
+      name: 'with-openai-ids',
+      api_key: UPSTREAM_KEY,
+      openai_organization: 'org-AbC123',
+      openai_project: 'proj_XyZ789',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ openai_organization: 'org-AbC123', openai_project: 'proj_XyZ789' });
+    const path = `/manage/projects/${created.body.id}`;
+    expect((await harness.manage<Project>('GET', path)).body).toMatchObject({ openai_organization: 'org-AbC123', openai_project: 'proj_XyZ789' });
+    const changed = await harness.manage<Project>('PATCH', path, { openai_organization: 'org-Other' });
+    expect(changed.body).toMatchObject({ openai_organization: 'org-Other', openai_project: 'proj_XyZ789' });
+    const cleared = await harness.manage<Project>('PATCH', path, { openai_organization: '', openai_project: null });
+    expect(cleared.body).toMatchObject({ openai_organization: null, openai_project: null });
+    expect((await createProject('without-openai-ids')).body).toMatchObject({ openai_organization: null, openai_project: null });
+
+    const cases: [string, unknown, RegExp][] = [
+      ['POST', { name: 'bad-org', api_key: UPSTREAM_KEY, openai_organization: 'org abc' }, /body\.openai_organization: openai_organization must be printable ASCII without spaces .*HTTP header/],
+      ['POST', { name: 'bad-proj', api_key: UPSTREAM_KEY, openai_project: 'proj\u2013x' }, /body\.openai_project: openai_project must be printable ASCII/],
+      ['PATCH', { openai_project: 'p'.repeat(256) }, /body\.openai_project: openai_project must be at most 255 characters/],
+    ];
+    for (const [method, body, message] of cases) {
+      const response = await harness.manage<ApiError>(method, method === 'POST' ? '/manage/projects' : path, body);
+      expect([response.status, response.body.error.code, response.body.error.message]).toEqual([400, 'invalid_request', expect.stringMatching(message)]);
+    }
   });
 
   it('refuses a duplicate project name with 409 and an unknown project with 404', async () => {
@@ -126,6 +162,12 @@ describe('management API', () => {
       [{ project_id: project.body.id, duration_hours: 1, duration_minutes: 60 }, 400, /not both/],
       [{ project_id: project.body.id, duration_hours: 9000 }, 400, /at most 8760/],
       [{ project_id: project.body.id, duration_hours: -1 }, 400, /duration_hours/],
+      [{ project_id: project.body.id, duration_hours: 1e-300 }, 400, /duration_hours must be at least 1\/60 \(one minute\)/],
+      [{ project_id: project.body.id, duration_hours: 0.001 }, 400, /duration_hours must be at least 1\/60/],
+      [{ project_id: project.body.id, duration_hours: 1e300 }, 400, /duration_hours must be at most 8760/],
+      [{ project_id: project.body.id, duration_minutes: 0.5 }, 400, /duration_minutes must be a whole number/],
+      [{ project_id: project.body.id, duration_minutes: 0 }, 400, /duration_minutes must be at least 1 \(one minute\)/],
+      [{ project_id: project.body.id, duration_minutes: 1e12 }, 400, /duration_minutes must be at most 525600/],
       [{ project_id: project.body.id, max_requests: -5 }, 400, /max_requests must be >= 0/],
       [{ project_id: 'nope' }, 404, /project nope not found/],
     ];
@@ -181,6 +223,8 @@ describe('management API', () => {
     const response = await rawRequest(harness.url, { path: '/manage/openapi.json' });
     const document = JSON.parse(response.body) as { openapi: string; paths: Record<string, object> };
     expect(document.openapi).toMatch(/^3\./);
+    const createProjectDoc = JSON.stringify(document.paths['/manage/projects']);
+    for (const field of ['openai_organization', 'openai_project']) expect(createProjectDoc).toContain(field);
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/manage/projects', '/manage/projects/{id}', '/manage/projects/{id}/tokens/revoke', '/manage/tokens', '/manage/tokens/{id}']),
     );

@@ -5,7 +5,18 @@ const openai = builtInOpenAiProvider('https://api.openai.com');
 const policy = createRequestPolicy(openai);
 
 describe('path normalisation', () => {
-  it.each(['/v1/models', '/v1/chat/completions', '/v1/files/file-abc/content', '/v1/models/ft%3Agpt'])('accepts %s', (path) =>
+  it.each([
+    '/v1/models',
+    '/v1/chat/completions',
+    '/v1/files/file-abc/content',
+    '/v1/models/ft%3Agpt',
+    '/v1/models/.hidden',
+    '/v1/models/...',
+    '/v1/models/a;b',
+    '/v1/files/100%25',
+    '/v1/files/a%2525b',
+    '/v1/files/%zz',
+  ])('accepts %s', (path) =>
     expect(isNormalisedPath(path)).toBe(true),
   );
   it.each([
@@ -20,6 +31,17 @@ describe('path normalisation', () => {
     '/v1/models%2fx',
     '/v1\\models',
     '/v1/%5Cadmin',
+    '/v1/models/%252e%252e/admin',
+    '/v1/models/%252E%252E/admin',
+    '/v1/models/..%252fadmin',
+    '/v1/models/..%255cadmin',
+    '/v1/models/%25252e%25252e/admin',
+    '/v1/models/%25%32%65%25%32%65/admin',
+    '/v1/models/..;/admin',
+    '/v1/models/..;x=1/admin',
+    '/v1/models/.;/admin',
+    '/v1/models/..%3b/admin',
+    '/v1/models/..%253B/admin',
   ])('refuses %s', (path) => expect(isNormalisedPath(path)).toBe(false));
 });
 

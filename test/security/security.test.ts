@@ -39,8 +39,10 @@ describe('withering tokens', () => {
 describe('obfuscation', () => {
   it.each([
     ['abc', '****'],
-    ['sk-12345', 'sk******'],
-    ['sk-proj-abcdefghijklmnop', 'sk-proj-...mnop'],
+    ['sk-12345', '****'],
+    ['sk-12345678', '****'],
+    ['sk-123456789', '****6789'],
+    ['sk-proj-abcdefghijklmnop', '****mnop'],
   ])('%s → %s', (secret, shown) => expect(obfuscateSecret(secret)).toBe(shown));
 });
 

@@ -1,5 +1,11 @@
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/store/migrations/index.js';
+import type { DatabaseSchema } from '../../src/store/schema/index.js';
 import {
+  DatabaseLockedError,
   consumeLimitedRequest,
   createUsageWriter,
   deleteProject,
@@ -15,6 +21,7 @@ import {
   updateProject,
   type Database,
 } from '../../src/store/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 describe('store (SQLite file)', () => {
@@ -41,6 +48,31 @@ describe('store (SQLite file)', () => {
     database = await openDatabase({ driver: 'sqlite', path: db.path });
     db = { ...db, database, dispose: db.dispose };
     expect((await listProjects(database)).map((p) => p.name)).toEqual(['kept']);
+  });
+
+  it("upgrades a database of the first schema: existing projects get no OpenAI ids, new ones keep theirs", async () => {
+    const temp = makeTempDir('llm-proxy-upgrade-');
+    const path = join(temp.dir, 'old.db');
+    const old = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+    try {
+      const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => migrations } }).migrateTo('0001-projects-and-tokens');
+      expect(error).toBeUndefined();
+      const stamp = now.toISOString();
+      await old.insertInto('projects').values({ id: 'p-old', name: 'old', api_key: 'sk-old', is_active: 1, created_at: stamp, updated_at: stamp }).execute();
+    } finally {
+      await old.destroy();
+    }
+    const upgraded = await openDatabase({ driver: 'sqlite', path });
+    try {
+      expect((await listProjects(upgraded))[0]).toMatchObject({ id: 'p-old', openaiOrganization: null, openaiProject: null });
+      const changed = await updateProject(upgraded, 'p-old', { openaiOrganization: 'org-1', openaiProject: 'proj_1' }, now);
+      expect(changed).toMatchObject({ openaiOrganization: 'org-1', openaiProject: 'proj_1' });
+      const cleared = await updateProject(upgraded, 'p-old', { openaiOrganization: null }, now);
+      expect(cleared).toMatchObject({ openaiOrganization: null, openaiProject: 'proj_1' });
+    } finally {
+      await upgraded.close();
+      temp.remove();
+    }
   });
 
   it('round-trips projects and tokens with their types', async () => {
@@ -113,5 +145,53 @@ describe('store (SQLite file)', () => {
     usage.recordRequest(a.id, now.getTime());
     await usage.close();
     expect((await findTokenById(database, a.id))?.requestCount).toBe(2);
+  });
+
+  describe('while another connection holds the write lock', () => {
+    let outside: SQLite.Database;
+    beforeEach(async () => {
+      await db.dispose();
+      db = await openTestDatabase({ lockTimeoutMs: 300 });
+      database = db.database;
+      outside = new SQLite(db.path);
+    });
+    afterEach(() => {
+      if (outside.inTransaction) outside.exec('COMMIT');
+      outside.close();
+    });
+
+    it('waits on timers, never on the event loop, and gives up with DatabaseLockedError (503)', async () => {
+      const t = await token((await project()).id, 5);
+      outside.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 10);
+      const refused = await consumeLimitedRequest(database, t.id, now).catch((caught: unknown) => caught);
+      clearInterval(ticker);
+      expect(refused).toBeInstanceOf(DatabaseLockedError);
+      expect(refused).toMatchObject({ code: 'service_unavailable', statusCode: 503, message: expect.stringMatching(/database is locked/) });
+      expect(ticks).toBeGreaterThan(0); // timers ran while the write waited
+      expect(await findTokenById(database, t.id)).toMatchObject({ requestCount: 0 }); // reads are not blocked
+      outside.exec('COMMIT');
+      expect(await consumeLimitedRequest(database, t.id, now)).toBe(true);
+    });
+
+    it('goes through once the lock is released within the wait', async () => {
+      const t = await token((await project()).id, 5);
+      outside.exec('BEGIN IMMEDIATE');
+      setTimeout(() => outside.exec('COMMIT'), 50);
+      expect(await consumeLimitedRequest(database, t.id, now)).toBe(true);
+    });
+
+    it('keeps usage counts written behind until the lock is released, losing none', async () => {
+      const a = await token((await project()).id);
+      const usage = createUsageWriter(database, { flushIntervalMs: 60_000 });
+      outside.exec('BEGIN IMMEDIATE');
+      for (let i = 0; i < 3; i++) usage.recordRequest(a.id, now.getTime());
+      await expect(usage.flush()).rejects.toBeInstanceOf(DatabaseLockedError);
+      usage.recordRequest(a.id, now.getTime());
+      outside.exec('COMMIT');
+      await usage.close();
+      expect((await findTokenById(database, a.id))?.requestCount).toBe(4);
+    });
   });
 });

@@ -18,6 +18,8 @@ export interface Harness {
   manage<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates a project with UPSTREAM_KEY and a token for it. */
   issueToken(options?: { maxRequests?: number; hours?: number; projectName?: string }): Promise<{ token: string; tokenId: string; projectId: string }>;
+  /** Moves a token's expiry into the past, straight in the database (the API refuses lifetimes under a minute). */
+  expireToken(tokenId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,10 @@ export async function startHarness(settings: Partial<Record<SettingName, string>
       });
       if (created.status !== 201) throw new Error(`token creation failed: ${JSON.stringify(created.body)}`);
       return { token: created.body.token, tokenId: created.body.id, projectId: project.body.id };
+    },
+    async expireToken(tokenId) {
+      const past = new Date(Date.now() - 1000).toISOString();
+      await proxy.database.db.updateTable('tokens').set({ expires_at: past }).where('id', '=', tokenId).execute();
     },
     async close() {
       await proxy.close();

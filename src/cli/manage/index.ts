@@ -52,7 +52,9 @@ Examples:
       .command('create')
       .description('Create a project holding an upstream (OpenAI) API key')
       .option('--name <name>', 'project name (required)')
-      .option('--openai-key <key>', 'the OpenAI API key requests of this project are sent with (required)'),
+      .option('--openai-key <key>', 'the OpenAI API key requests of this project are sent with (required)')
+      .option('--openai-organization <id>', 'OpenAI organization id sent with the key (OpenAI-Organization)')
+      .option('--openai-project <id>', 'OpenAI project id sent with the key (OpenAI-Project)'),
   ).action(leaf(io, async () => (await import('./project-create.js')).runProjectCreate));
   withManageOptions(
     project
@@ -61,6 +63,8 @@ Examples:
       .argument('<project-id>', 'UUID of the project')
       .option('--name <name>', 'new project name')
       .option('--openai-key <key>', 'new OpenAI API key')
+      .option('--openai-organization <id>', 'OpenAI organization id sent with the key ("" clears it)')
+      .option('--openai-project <id>', 'OpenAI project id sent with the key ("" clears it)')
       .option('--activate', 'reactivate the project: its tokens work again')
       .option('--deactivate', 'deactivate the project: its tokens are refused (403)')
       .option('--revoke-tokens', 'with --deactivate: also revoke every token of the project'),

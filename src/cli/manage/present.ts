@@ -7,6 +7,8 @@ export function projectDetails(project: ProjectResponse): string {
     ['Name', project.name],
     ['Active', project.is_active ? 'yes' : `no (since ${formatTime(project.deactivated_at)})`],
     ['API key', project.api_key],
+    ...(project.openai_organization ? [['OpenAI organization', project.openai_organization] as const] : []),
+    ...(project.openai_project ? [['OpenAI project', project.openai_project] as const] : []),
     ['Created', formatTime(project.created_at)],
     ['Updated', formatTime(project.updated_at)],
   ]);

@@ -5,18 +5,23 @@ import { projectDetails } from './present.js';
 export interface ProjectUpdateOptions extends ManageGlobalOptions {
   readonly name?: string;
   readonly openaiKey?: string;
+  readonly openaiOrganization?: string;
+  readonly openaiProject?: string;
   readonly active?: boolean;
   readonly revokeTokens?: boolean;
 }
 
 export async function runProjectUpdate(projectId: string, options: ProjectUpdateOptions, io: Io): Promise<void> {
-  if (options.name === undefined && options.openaiKey === undefined && options.active === undefined) {
-    throw new UsageError('at least one of --name, --openai-key, --activate or --deactivate must be set');
+  const changes = [options.name, options.openaiKey, options.openaiOrganization, options.openaiProject, options.active];
+  if (changes.every((change) => change === undefined)) {
+    throw new UsageError('at least one of --name, --openai-key, --openai-organization, --openai-project, --activate or --deactivate must be set');
   }
   if (options.revokeTokens && options.active !== false) throw new UsageError('--revoke-tokens goes with --deactivate');
   const project = await manageClientFor(options).updateProject(projectId, {
     name: options.name,
     api_key: options.openaiKey,
+    openai_organization: options.openaiOrganization,
+    openai_project: options.openaiProject,
     is_active: options.active,
     revoke_tokens: options.revokeTokens,
   });

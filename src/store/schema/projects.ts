@@ -4,6 +4,9 @@ export interface ProjectsTable {
   name: string;
   /** Upstream API key as stored: plaintext, or `enc:v1:…` when ENCRYPTION_KEY is set. */
   api_key: string;
+  /** OpenAI organization and project ids sent upstream with the key, or null. */
+  openai_organization: string | null;
+  openai_project: string | null;
   is_active: number | boolean;
   deactivated_at: string | Date | null;
   created_at: string | Date;

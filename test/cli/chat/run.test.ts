@@ -142,8 +142,8 @@ describe('llm-proxy openai chat through the real proxy', () => {
   });
 
   it('ends with exit 3 when the token has expired or is unknown, never printing it', async () => {
-    const expiring = await harness.issueToken({ hours: 0.0001 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const expiring = await harness.issueToken();
+    await harness.expireToken(expiring.tokenId);
     const expired = await chat(['hello'], { token: expiring.token });
     expect(expired.failure?.exitCode).toBe(3);
     expect(expired.failure?.message).toMatch(/^Error: the token has expired: ask for a new one \(llm-proxy manage token generate/);
