@@ -196,7 +196,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     managementToken: config.secrets.managementToken,
     invalidateToken: auth.invalidateToken,
-    invalidateProject: auth.invalidateProject,
+    invalidateProject(projectId: string) {
+      auth.invalidateProject(projectId);
+      // Its key, organisation or existence changed: answers stored for it go too.
+      cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+    },
     tokenCreated: auth.tokenCreated,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -122,6 +122,16 @@ describe('HTTP response cache through the proxy', () => {
     expect((await models()).response.headers.get('x-proxy-cache')).toBe('hit');
   });
 
+  it('forgets the answers of a project whose key changes', async () => {
+    const changing = await harness.issueToken();
+    await chat(changing.token, 'key change');
+    expect((await chat(changing.token, 'key change')).response.headers.get('x-proxy-cache')).toBe('hit');
+    const updated = await harness.manage('PATCH', `/manage/projects/${changing.projectId}`, { api_key: 'sk-another-upstream-key-0123456789abcdef' });
+    expect(updated.status).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await chat(changing.token, 'key change')).response.headers.get('x-proxy-cache')).toBe('miss');
+  });
+
   it('answers only-if-cached with 504 when nothing is stored, without calling upstream', async () => {
     const before = harness.mock.received.length;
     const response = await rawRequest(harness.url, {
