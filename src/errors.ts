@@ -131,6 +131,12 @@ export const ERROR_CATALOGUE = {
     message: 'Upstream API did not answer in time (REQUEST_TIMEOUT)',
     exitCode: 2,
   },
+  cache_miss: {
+    status: 504,
+    type: REQUEST,
+    message: 'Not in the cache: the request said Cache-Control: only-if-cached and no stored answer fits it',
+    exitCode: 1,
+  },
   canceled: {
     status: 408,
     type: REQUEST,

@@ -38,5 +38,20 @@ export interface Config {
   readonly events: { readonly backend: 'in-memory'; readonly bufferSize: number };
   readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly requests: boolean };
   readonly shutdown: { readonly drainTimeoutMs: number };
+  readonly cache: {
+    readonly enabled: boolean;
+    readonly backend: 'in-memory' | 'redis';
+    /** Memory backend: total bytes of the entries (least recently used evicted first). */
+    readonly maxBytes: number;
+    /** A larger answer is never stored. */
+    readonly maxObjectBytes: number;
+    /** Lifetime of a `public` GET answer that gives no expiry; 0 = such answers are not stored. */
+    readonly defaultTtlMs: number;
+    /** How a stored event stream is replayed: with its original gaps (capped) or at once. */
+    readonly streamReplay: 'paced' | 'fast';
+    /** REDIS_CACHE_URL, or redis://REDIS_ADDR/REDIS_DB; may hold a password: never log it. */
+    readonly redisUrl: string;
+    readonly redisKeyPrefix: string;
+  };
   readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
 }

@@ -95,6 +95,16 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     events: { backend: s.LLM_PROXY_EVENT_BUS, bufferSize: s.OBSERVABILITY_BUFFER_SIZE },
     log: { level: s.LOG_LEVEL, format: s.LOG_FORMAT, requests: s.LOG_REQUESTS },
     shutdown: { drainTimeoutMs: s.SHUTDOWN_TIMEOUT },
+    cache: {
+      enabled: s.HTTP_CACHE_ENABLED,
+      backend: s.HTTP_CACHE_BACKEND,
+      maxBytes: s.HTTP_CACHE_MAX_BYTES,
+      maxObjectBytes: s.HTTP_CACHE_MAX_OBJECT_BYTES,
+      defaultTtlMs: s.HTTP_CACHE_DEFAULT_TTL,
+      streamReplay: s.HTTP_CACHE_STREAM_REPLAY,
+      redisUrl: s.REDIS_CACHE_URL ?? `redis://${s.REDIS_ADDR}/${s.REDIS_DB}`,
+      redisKeyPrefix: s.REDIS_CACHE_KEY_PREFIX,
+    },
     secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
   });
 }

@@ -55,6 +55,31 @@ const bool = parsed((text) => {
   return undefined;
 }, 'true or false');
 
+const durationOrZero = parsed(
+  (text) => {
+    const ms = parseDurationMs(text);
+    return ms !== undefined && ms >= 0 ? ms : undefined;
+  },
+  'a duration such as 300s, 5m or 0 (none)',
+);
+
+const hostPort = parsed((text) => {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s/@]+):(\d{1,5})$/.exec(text.trim());
+  return match && Number(match[2]) <= 65_535 ? text.trim() : undefined;
+}, 'host:port such as localhost:6379, 10.0.0.5:6379 or [::1]:6379');
+
+/** A Redis URL can hold a password: the error never repeats the value. */
+const redisUrl = z.string().transform((text, ctx) => {
+  try {
+    const url = new URL(text.trim());
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return url.toString();
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'accepted: a redis:// or rediss:// URL such as redis://localhost:6379/0' });
+  return z.NEVER;
+});
+
 const httpUrl = parsed((text) => {
   try {
     const url = new URL(text.trim());
@@ -112,6 +137,17 @@ export const settingsSchema = z
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
+    // HTTP response cache
+    HTTP_CACHE_ENABLED: bool.default(true),
+    HTTP_CACHE_BACKEND: oneOf(['in-memory', 'redis'] as const, { memory: 'in-memory' }).default('in-memory'),
+    HTTP_CACHE_MAX_BYTES: byteSize.prefault('128MiB'),
+    HTTP_CACHE_MAX_OBJECT_BYTES: byteSize.prefault('1MiB'),
+    HTTP_CACHE_DEFAULT_TTL: durationOrZero.prefault('300s'),
+    HTTP_CACHE_STREAM_REPLAY: oneOf(['paced', 'fast'] as const).default('paced'),
+    REDIS_ADDR: hostPort.prefault('localhost:6379'),
+    REDIS_DB: nonNegativeInt.default(0),
+    REDIS_CACHE_URL: redisUrl.optional(),
+    REDIS_CACHE_KEY_PREFIX: z.string().default('llmproxy:cache:'),
   })
   .superRefine((settings, ctx) => {
     if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {
@@ -119,6 +155,13 @@ export const settingsSchema = z
         code: 'custom',
         path: ['ENCRYPTION_KEY'],
         message: 'is required because REQUIRE_ENCRYPTION_KEY=true; generate one with `openssl rand -base64 32`',
+      });
+    }
+    if (settings.HTTP_CACHE_MAX_OBJECT_BYTES > settings.HTTP_CACHE_MAX_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_CACHE_MAX_OBJECT_BYTES'],
+        message: `must not exceed HTTP_CACHE_MAX_BYTES (${settings.HTTP_CACHE_MAX_BYTES} bytes)`,
       });
     }
   });

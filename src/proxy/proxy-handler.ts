@@ -177,28 +177,35 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     );
   }
 
-  function runStages(exchange: Exchange): void {
-    if (beforeStages.length === 0) {
-      consume(exchange);
-      return;
+  /**
+   * Runs the beforeUpstream stages from `first` on, synchronously while they answer synchronously
+   * (the common case: no promise, no microtask per request), then counts and sends the request.
+   */
+  function runStages(exchange: Exchange, first = 0): void {
+    for (let index = first; index < beforeStages.length; index++) {
+      if (exchange.res.destroyed) return;
+      const stage = beforeStages[index] as ProxyStage;
+      let result: ReturnType<NonNullable<ProxyStage['beforeUpstream']>>;
+      try {
+        result = stage.beforeUpstream?.(exchange);
+      } catch (error) {
+        fail(exchange, error);
+        return;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (answered) => (answered === true ? answeredBy(exchange, stage) : runStages(exchange, index + 1)),
+          (error: unknown) => fail(exchange, error),
+        );
+        return;
+      }
+      if (result === true) return answeredBy(exchange, stage);
     }
-    runBeforeStages(exchange).then(
-      (answered) => {
-        if (!answered) consume(exchange);
-      },
-      (error: unknown) => fail(exchange, error),
-    );
+    consume(exchange);
   }
 
-  async function runBeforeStages(exchange: Exchange): Promise<boolean> {
-    for (const stage of beforeStages) {
-      if (exchange.res.destroyed) return true;
-      if ((await stage.beforeUpstream?.(exchange)) === true) {
-        exchange.answeredBy = stage.name;
-        return true;
-      }
-    }
-    return false;
+  function answeredBy(exchange: Exchange, stage: ProxyStage): void {
+    exchange.answeredBy = stage.name;
   }
 
   /** Counts the request against its token, then sends it; a full upstream queue refuses it uncounted. */
@@ -266,6 +273,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     const { res, taps } = exchange;
     exchange.receivedMicros = unixMicros();
     const status = response.statusCode ?? 502;
+    // First, so that a tap may still add response headers (exchange.addResponseHeader).
+    if (taps !== undefined) for (const tap of taps) tap.headers?.(status, response.headers);
     const out = copyResponseHeaders(
       response.headers,
       [
@@ -284,7 +293,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (exchange.responseHeaders !== undefined) out.push(...exchange.responseHeaders);
     if (draining) out.push('Connection', 'close');
     const transform = exchange.responseTransform?.(status, response.headers);
-    if (taps !== undefined) tapResponse(response, status, taps);
+    if (taps !== undefined) tapResponse(response, taps);
     res.writeHead(status, transform === undefined ? out : withoutContentLength(out));
     // An upstream that dies mid-body must not leave the client waiting for the rest.
     response.on('close', () => {
@@ -294,8 +303,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     else response.pipe(transform).pipe(res);
   }
 
-  function tapResponse(response: IncomingMessage, status: number, taps: NonNullable<Exchange['taps']>): void {
-    for (const tap of taps) tap.headers?.(status, response.headers);
+  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>): void {
     const chunkTaps = taps.filter((tap) => tap.chunk !== undefined);
     if (chunkTaps.length > 0) response.on('data', (chunk: Buffer) => chunkTaps.forEach((tap) => tap.chunk?.(chunk)));
     response.once('close', () => {

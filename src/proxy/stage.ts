@@ -21,9 +21,11 @@ export interface ProxyStage {
   needsBody?(exchange: Exchange): boolean;
   /**
    * After authentication, before the token is counted and the upstream called. May answer the
-   * request itself (then return true: nothing goes upstream and the token is not counted), refuse
+   * request itself (then return true: nothing goes upstream, and the token is not counted unless
+   * the stage calls auth.consume itself, as the cache does for a hit), refuse
    * it (throw a ProxyError), replace `exchange.requestBody`, add response headers or taps.
-   * Stages run in order; the first that answers ends the chain.
+   * Stages run in order; the first that answers ends the chain. Return a promise only when there
+   * is something to wait for: a synchronous answer keeps the request off the microtask queue.
    */
   beforeUpstream?(exchange: Exchange): void | boolean | Promise<void | boolean>;
   /** Once per exchange, when the response ended or the client left, refused requests included. Must not throw. */
@@ -32,7 +34,7 @@ export interface ProxyStage {
 
 /** Observes an upstream response as it passes to the client. Must not throw, must not block. */
 export interface ResponseTap {
-  /** The upstream's status and headers, before they are sent on. */
+  /** The upstream's status and headers, before the client's answer is built: it may still add headers (exchange.addResponseHeader). */
   headers?(status: number, headers: IncomingHttpHeaders): void;
   /** Each body chunk, in order, as received from the upstream. Copy it to keep it beyond the call. */
   chunk?(chunk: Buffer): void;

@@ -28,6 +28,8 @@ import {
 import { createApiKeyCipher } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { openHttpCache, type HttpCache } from '../cache/index.js';
+import { cacheStage, type CacheStageOptions } from './cache-stage.js';
 import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
@@ -42,6 +44,17 @@ export interface AppOverrides {
   readonly extraStages?: readonly ProxyStage[];
 }
 
+/** A warning at most every 10 s: a backend that is down fails every request, the log must not. */
+function throttledWarning(logger: Logger, message: string): (err: Error) => void {
+  let lastAt = 0;
+  return (err) => {
+    const at = Date.now();
+    if (at - lastAt < 10_000) return;
+    lastAt = at;
+    logger.warn({ err }, message);
+  };
+}
+
 /** The assembled proxy server, not yet listening. */
 export interface LlmProxyApp {
   readonly app: FastifyInstance;
@@ -50,6 +63,8 @@ export interface LlmProxyApp {
   readonly events: EventBus;
   readonly proxy: ProxyHandler;
   readonly database: Database;
+  /** The HTTP response cache; undefined when HTTP_CACHE_ENABLED=false. */
+  readonly cache: HttpCache | undefined;
   /** Starts listening on the configured address; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests (streams included) finish up to the drain timeout, then releases everything. */
@@ -71,10 +86,11 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, logger: Logger): ProxyStage[] {
+function proxyStages(config: Config, provider: Provider, events: EventBus, logger: Logger, cache: CacheStageOptions | undefined): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
+  if (cache !== undefined) stages.push(cacheStage(cache));
   stages.push(eventStage(events));
   if (config.log.requests) stages.push(accessLogStage(logger));
   return stages;
@@ -89,6 +105,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey);
   const provider = loadProvider(config.upstream);
+  // First: a Redis cache that cannot be reached stops the start before anything else is opened.
+  const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
   const database = overrides.database ?? (await openDatabase(config.database));
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
   const auth = createTokenAuthenticator({
@@ -111,7 +129,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     auth,
     upstream,
     bodyReader,
-    stages: [...proxyStages(config, provider, events, logger), ...(overrides.extraStages ?? [])],
+    stages: [
+      ...proxyStages(config, provider, events, logger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
+      ...(overrides.extraStages ?? []),
+    ],
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
@@ -175,7 +196,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     managementToken: config.secrets.managementToken,
     invalidateToken: auth.invalidateToken,
-    invalidateProject: auth.invalidateProject,
+    invalidateProject(projectId: string) {
+      auth.invalidateProject(projectId);
+      // Its key, organisation or existence changed: answers stored for it go too.
+      cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+    },
     tokenCreated: auth.tokenCreated,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -184,6 +209,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     await usage.close();
     await events.close();
+    await cache?.close();
     upstream.close();
     bodyReader.close();
     if (overrides.database === undefined) await database.close();
@@ -198,6 +224,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     events,
     proxy,
     database,
+    cache,
     async listen() {
       await app.listen({ host: config.listen.host, port: config.listen.port });
       const address = httpServer.address();
