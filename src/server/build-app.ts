@@ -33,7 +33,7 @@ import { cacheStage, type CacheStageOptions } from './cache-stage.js';
 import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
-import { createLogger, logDestination, type Logger } from './logger.js';
+import { createAccessLogger, createLogger, logDestination, type Logger } from './logger.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
@@ -86,13 +86,13 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, logger: Logger, cache: CacheStageOptions | undefined): ProxyStage[] {
+function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: Logger, cache: CacheStageOptions | undefined): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
   if (cache !== undefined) stages.push(cacheStage(cache));
   stages.push(eventStage(events));
-  if (config.log.requests) stages.push(accessLogStage(logger));
+  if (config.log.requests) stages.push(accessLogStage(accessLogger));
   return stages;
 }
 
@@ -101,7 +101,9 @@ function proxyStages(config: Config, provider: Provider, events: EventBus, logge
  * handler; everything else (management API, health, OpenAPI) is served by Fastify.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<LlmProxyApp> {
-  const logger = overrides.logger ?? createLogger(config.log.level, logDestination(config.log.format));
+  const destination = overrides.logger === undefined ? logDestination(config.log.format) : undefined;
+  const logger = overrides.logger ?? createLogger(config.log.level, destination);
+  const accessLogger = overrides.logger ?? createAccessLogger(config.log.level, destination);
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey);
   const provider = loadProvider(config.upstream);
@@ -130,7 +132,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     upstream,
     bodyReader,
     stages: [
-      ...proxyStages(config, provider, events, logger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
+      ...proxyStages(config, provider, events, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
       ...(overrides.extraStages ?? []),
     ],
     log: logger,
