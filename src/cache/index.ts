@@ -4,7 +4,7 @@ export { deriveKey, type CacheKey } from './key.js';
 export type { CachedResponse } from './entry.js';
 export { CacheBackendDown, CacheBackendUnavailable, type CacheStore, type PurgeFilter, type StoreStats } from './cache-store.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { createRedisStore, redisAddress, type RedisStoreOptions } from './redis-store.js';
+export type { RedisStoreOptions } from './redis-store.js';
 export {
   createHttpCache,
   type CacheForward,

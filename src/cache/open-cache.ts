@@ -1,7 +1,6 @@
 import type { Config } from '../config/index.js';
 import { createHttpCache, type HttpCache } from './http-cache.js';
 import { createMemoryStore } from './memory-store.js';
-import { createRedisStore } from './redis-store.js';
 
 export interface OpenCacheOptions {
   /** Told about Redis trouble after start (connection lost, command failed). */
@@ -15,9 +14,10 @@ export interface OpenCacheOptions {
  */
 export async function openHttpCache(settings: Config['cache'], options: OpenCacheOptions = {}): Promise<HttpCache | undefined> {
   if (!settings.enabled) return undefined;
+  // The Redis client is loaded only when Redis is the backend: the default costs no memory for it.
   const store =
     settings.backend === 'redis'
-      ? await createRedisStore({
+      ? await (await import('./redis-store.js')).createRedisStore({
           url: settings.redisUrl,
           keyPrefix: settings.redisKeyPrefix,
           maxObjectBytes: settings.maxObjectBytes,

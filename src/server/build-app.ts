@@ -23,6 +23,7 @@ import {
   type Provider,
   type ProxyHandler,
   type ProxyStage,
+  type AccessLogger,
   type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher } from '../security/index.js';
@@ -33,6 +34,7 @@ import { cacheStage, type CacheStageOptions } from './cache-stage.js';
 import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
+import { createAccessLogWriter } from './access-log-writer.js';
 import { createAccessLogger, createLogger, logDestination, type Logger } from './logger.js';
 
 export interface AppOverrides {
@@ -86,7 +88,7 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: Logger, cache: CacheStageOptions | undefined): ProxyStage[] {
+function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: AccessLogger, cache: CacheStageOptions | undefined): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
@@ -101,9 +103,12 @@ function proxyStages(config: Config, provider: Provider, events: EventBus, acces
  * handler; everything else (management API, health, OpenAPI) is served by Fastify.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<LlmProxyApp> {
-  const destination = overrides.logger === undefined ? logDestination(config.log.format) : undefined;
+  const destination = overrides.logger === undefined ? await logDestination(config.log.format) : undefined;
   const logger = overrides.logger ?? createLogger(config.log.level, destination);
-  const accessLogger = overrides.logger ?? createAccessLogger(config.log.level, destination);
+  // JSON lines at the info level: the library-free writer; otherwise (pretty, a test's logger) pino.
+  const writesInfo = config.log.level === 'debug' || config.log.level === 'info';
+  const accessLogWriter = destination !== undefined && config.log.format === 'json' && writesInfo ? createAccessLogWriter(destination) : undefined;
+  const accessLogger = accessLogWriter ?? overrides.logger ?? createAccessLogger(config.log.level, destination);
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey);
   const provider = loadProvider(config.upstream);
@@ -209,6 +214,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Runs once every connection has ended: nothing can record usage or events any more.
   app.addHook('onClose', async () => {
+    accessLogWriter?.flush();
     await usage.close();
     await events.close();
     await cache?.close();

@@ -1,5 +1,4 @@
 import { destination as pinoDestination, pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 import type { LogLevel } from '../config/index.js';
 import { redactTokens } from '../security/index.js';
 
@@ -81,13 +80,14 @@ interface RequestLike {
 
 /**
  * Where log lines go: JSON lines on stdout, or readable lines for a person at a terminal
- * (LOG_FORMAT=pretty). JSON lines are written asynchronously: under load, lines logged while a
- * write is under way go out together in the next one instead of a system call each; pino flushes
- * what is pending when the process exits.
+ * (LOG_FORMAT=pretty). One destination for every logger of the server, so their lines never interleave.
  */
-export function logDestination(format: 'json' | 'pretty'): DestinationStream {
-  if (format === 'pretty') return PinoPretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname' });
-  return pinoDestination({ dest: 1, sync: false });
+export async function logDestination(format: 'json' | 'pretty'): Promise<DestinationStream> {
+  if (format === 'pretty') {
+    const { PinoPretty } = await import('pino-pretty'); // loaded only for people who asked for it
+    return PinoPretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname' });
+  }
+  return pinoDestination({ dest: 1, sync: true });
 }
 
 /** Options every logger of the server shares: the line's shape. */

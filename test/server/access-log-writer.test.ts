@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { createAccessLogWriter } from '../../src/server/access-log-writer.js';
+
+describe('access log writer', () => {
+  it('writes the lines of one event-loop turn in one write, each a JSON object in the log line shape', async () => {
+    const writes: string[] = [];
+    const writer = createAccessLogWriter({ write: (text: string) => void writes.push(text) });
+    writer.info({ request_id: 'a', route: '/v1/models', status: 200, error_code: null }, 'request');
+    writer.info({ request_id: 'b', route: '/v1/"odd"\npath', status: 401, error_code: 'token_not_found' }, 'request');
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const lines = (writes[0] as string).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { level: 'info', msg: 'request', request_id: 'a', route: '/v1/models', status: 200, error_code: null },
+      { level: 'info', msg: 'request', request_id: 'b', route: '/v1/"odd"\npath', status: 401, error_code: 'token_not_found' },
+    ]);
+    expect(Number.isNaN(Date.parse(lines[0]?.time as string))).toBe(false);
+  });
+
+  it('writes what is pending on flush', () => {
+    const writes: string[] = [];
+    const writer = createAccessLogWriter({ write: (text: string) => void writes.push(text) });
+    writer.info({ request_id: 'c' }, 'request');
+    writer.flush();
+    expect(writes).toHaveLength(1);
+    writer.flush();
+    expect(writes).toHaveLength(1);
+  });
+});
