@@ -1,5 +1,6 @@
 import { DEFAULT_PROXY_URL, defaultProxyUrl, readClientSetting } from '../../config/index.js';
 import { UsageError } from '../io.js';
+import { cliCommand } from '../invocation.js';
 
 export const DEFAULT_CHAT_MODEL = 'gpt-4';
 
@@ -26,7 +27,7 @@ export function chatToken(flag: string | undefined): string {
   const token = flag || readClientSetting('PROXY_TOKEN');
   if (!token) {
     throw new UsageError(
-      'a withering token is required: pass --token sk-… or set PROXY_TOKEN (llm-proxy manage token generate --project-id <project-id> issues one)',
+      `a withering token is required: pass --token sk-… or set PROXY_TOKEN (${cliCommand()} manage token generate --project-id <project-id> issues one)`,
     );
   }
   return token;

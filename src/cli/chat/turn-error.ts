@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { ERROR_CATALOGUE, isErrorCode, type ErrorCode } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { cliCommand } from '../invocation.js';
 
 /** Why a message got no reply, in one line, and whether the session can go on. */
 export interface TurnFailure {
@@ -9,7 +10,7 @@ export interface TurnFailure {
   readonly fatalExitCode?: typeof EXIT.network | typeof EXIT.auth;
 }
 
-const NEW_TOKEN = 'llm-proxy manage token generate --project-id <project-id>';
+const NEW_TOKEN = `${cliCommand()} manage token generate --project-id <project-id>`;
 
 /** The proxy's own refusals, told from the chat user's side: reason, then what to do. */
 const REASONS: Partial<Record<ErrorCode, string>> = {
@@ -18,7 +19,7 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   token_inactive: `the token has been revoked: ask for a new one (${NEW_TOKEN})`,
   token_expired: `the token has expired: ask for a new one (${NEW_TOKEN})`,
   token_quota_exhausted: `the token has used all of its allowed requests: ask for a new one or a higher limit (${NEW_TOKEN} --max-requests <n>)`,
-  project_inactive: "the token's project is deactivated: ask its owner to reactivate it (llm-proxy manage project update <project-id> --activate)",
+  project_inactive: `the token's project is deactivated: ask its owner to reactivate it (${cliCommand()} manage project update <project-id> --activate)`,
 };
 
 const MAX_QUOTED_CHARS = 300;
@@ -44,7 +45,7 @@ function reasonFor(error: APIError, status: number): string {
   if (code) return `${status >= 500 ? 'the proxy could not get a reply' : 'the proxy refused the message'} (${tag}): ${quoted(error)}`;
   // None of the proxy's codes: the upstream API answered this, through the proxy.
   if (status === 401) {
-    return `the upstream API rejected the project's API key (${tag}): ${quoted(error)}: its owner must replace it (llm-proxy manage project update <project-id> --openai-key …)`;
+    return `the upstream API rejected the project's API key (${tag}): ${quoted(error)}: its owner must replace it (${cliCommand()} manage project update <project-id> --openai-key …)`;
   }
   return `${status >= 500 ? 'the upstream API failed' : 'the upstream API refused the message'} (${tag}): ${quoted(error)}`;
 }

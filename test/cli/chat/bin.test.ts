@@ -4,6 +4,9 @@ import type { Harness } from '../../support/proxy-harness.js';
 import { useSharedHarness } from '../../support/shared-harness.js';
 import { runCli } from '../../support/cli.js';
 import { makeTempDir } from '../../support/temp-dir.js';
+import { cliCommand } from '../../../src/cli/invocation.js';
+
+const CLI_COMMAND = cliCommand();
 
 describe('llm-proxy openai chat, the built binary with piped stdin', () => {
   const shared = useSharedHarness();
@@ -32,7 +35,7 @@ describe('llm-proxy openai chat, the built binary with piped stdin', () => {
     expect(result).toEqual({
       code: 3,
       stdout: '',
-      stderr: 'Error: the token has been revoked: ask for a new one (llm-proxy manage token generate --project-id <project-id>)\n',
+      stderr: `Error: the token has been revoked: ask for a new one (${CLI_COMMAND} manage token generate --project-id <project-id>)\n`,
     });
   });
 
@@ -40,7 +43,7 @@ describe('llm-proxy openai chat, the built binary with piped stdin', () => {
     const missing = await chat([], { input: 'hello\n' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
-      'Error: a withering token is required: pass --token sk-… or set PROXY_TOKEN (llm-proxy manage token generate --project-id <project-id> issues one)\n',
+      `Error: a withering token is required: pass --token sk-… or set PROXY_TOKEN (${CLI_COMMAND} manage token generate --project-id <project-id> issues one)\n`,
     );
     const badTemperature = await chat(['--token', token, '--temperature', '3'], { input: '' });
     expect(badTemperature.code).toBe(1);

@@ -8,6 +8,9 @@ import { pipedIo, terminalIo, type CapturedIo, type TextSink } from '../../suppo
 import { streamChat } from '../../support/mock-openai.js';
 import type { Harness } from '../../support/proxy-harness.js';
 import { useSharedHarness } from '../../support/shared-harness.js';
+import { cliCommand } from '../../../src/cli/invocation.js';
+
+const CLI_COMMAND = cliCommand();
 
 interface ChatRun {
   readonly stdout: string;
@@ -134,7 +137,7 @@ describe('llm-proxy openai chat through the real proxy', () => {
     const run = await chat(['hello', 'again'], { token: revoked.token });
     expect(run.failure).toEqual({
       exitCode: 3,
-      message: 'Error: the token has been revoked: ask for a new one (llm-proxy manage token generate --project-id <project-id>)',
+      message: `Error: the token has been revoked: ask for a new one (${CLI_COMMAND} manage token generate --project-id <project-id>)`,
     });
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('');
@@ -146,7 +149,7 @@ describe('llm-proxy openai chat through the real proxy', () => {
     await harness.expireToken(expiring.tokenId);
     const expired = await chat(['hello'], { token: expiring.token });
     expect(expired.failure?.exitCode).toBe(3);
-    expect(expired.failure?.message).toMatch(/^Error: the token has expired: ask for a new one \(llm-proxy manage token generate/);
+    expect(expired.failure?.message).toMatch(/^Error: the token has expired: ask for a new one \((npx )?llm-proxy manage token generate/);
     const unknown = await chat(['hello'], { token: 'sk-AAAAAAAAAAAAAAAAAAAAAA' });
     expect(unknown.failure?.exitCode).toBe(3);
     expect(unknown.failure?.message).toContain('the proxy does not know this token');
@@ -172,7 +175,7 @@ describe('llm-proxy openai chat through the real proxy', () => {
     const run = await chat(['one', 'two', 'three'], { token: limited.token });
     expect(run.stdout).toBe('echo: one\n');
     const line =
-      'Error: the token has used all of its allowed requests: ask for a new one or a higher limit (llm-proxy manage token generate --project-id <project-id> --max-requests <n>)';
+      `Error: the token has used all of its allowed requests: ask for a new one or a higher limit (${CLI_COMMAND} manage token generate --project-id <project-id> --max-requests <n>)`;
     expect(run.stderr).toBe(`${line}\n${line}\n`);
     expect(run.failure).toEqual({ exitCode: 1, message: 'Error: 2 of 3 messages got no reply (see the errors above)' });
   });
@@ -182,7 +185,7 @@ describe('llm-proxy openai chat through the real proxy', () => {
     expect((await harness.manage('PATCH', `/manage/projects/${owned.projectId}`, { is_active: false })).status).toBe(200);
     const run = await chat(['one'], { token: owned.token });
     expect(run.stderr).toBe(
-      "Error: the token's project is deactivated: ask its owner to reactivate it (llm-proxy manage project update <project-id> --activate)\n",
+      `Error: the token's project is deactivated: ask its owner to reactivate it (${CLI_COMMAND} manage project update <project-id> --activate)\n`,
     );
     expect(run.failure?.exitCode).toBe(1);
   });

@@ -1,6 +1,9 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { describeTurnError, type TurnFailure } from '../../../src/cli/chat/turn-error.js';
+import { cliCommand } from '../../../src/cli/invocation.js';
+
+const CLI_COMMAND = cliCommand();
 
 const PROXY = 'http://127.0.0.1:8080';
 
@@ -24,14 +27,14 @@ const cases: [string, unknown, TurnFailure][] = [
   [
     'the proxy refusing an expired token',
     answered(401, { error: { message: 'Token has expired', type: 'authentication_error', code: 'token_expired' } }),
-    { message: 'the token has expired: ask for a new one (llm-proxy manage token generate --project-id <project-id>)', fatalExitCode: 3 },
+    { message: `the token has expired: ask for a new one (${CLI_COMMAND} manage token generate --project-id <project-id>)`, fatalExitCode: 3 },
   ],
   [
     "the upstream API rejecting the project's key",
     answered(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }),
     {
       message:
-        "the upstream API rejected the project's API key (HTTP 401, invalid_api_key): Incorrect API key provided: its owner must replace it (llm-proxy manage project update <project-id> --openai-key …)",
+        `the upstream API rejected the project's API key (HTTP 401, invalid_api_key): Incorrect API key provided: its owner must replace it (${CLI_COMMAND} manage project update <project-id> --openai-key …)`,
       fatalExitCode: 3,
     },
   ],
@@ -40,7 +43,7 @@ const cases: [string, unknown, TurnFailure][] = [
     answered(429, { error: { message: 'Token has used all…', type: 'insufficient_quota', code: 'token_quota_exhausted' } }),
     {
       message:
-        'the token has used all of its allowed requests: ask for a new one or a higher limit (llm-proxy manage token generate --project-id <project-id> --max-requests <n>)',
+        `the token has used all of its allowed requests: ask for a new one or a higher limit (${CLI_COMMAND} manage token generate --project-id <project-id> --max-requests <n>)`,
     },
   ],
   [
