@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Freshness } from './policy.js';
+import { HOP_BY_HOP } from '../proxy/headers.js';
 
 /** A stored answer: what a hit replays, and what the policy needs to judge it. */
 export interface CachedResponse extends Freshness {
@@ -17,15 +18,7 @@ export interface CachedResponse extends Freshness {
 
 /** Per-connection and per-client headers a stored answer never replays. */
 const NOT_STORED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP,
   // One client's cookies are never handed to another; Age is recomputed on every hit.
   'set-cookie',
   'age',

@@ -4,7 +4,7 @@ import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/events/index.js';
 import { findTokenById } from '../../src/store/index.js';
-import { errorCodeOf, rawRequest } from '../support/http.js';
+import { errorCodeOf, postChunked, rawRequest } from '../support/http.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -168,19 +168,7 @@ describe('data path limits and failures', () => {
 
   it('gives a capped token its request back when a chunked body outgrows the limit', async () => {
     const capped = await harness.issueToken({ maxRequests: 5 });
-    const { hostname, port } = new URL(harness.url);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(
-        { host: hostname, port, method: 'POST', path: '/v1/embeddings', headers: { authorization: `Bearer ${capped.token}`, 'transfer-encoding': 'chunked' } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      for (let i = 0; i < 24; i++) req.write(Buffer.alloc(100 * 1024, 'b'));
-      req.end();
-    });
+    const status = await postChunked(harness.url, `Bearer ${capped.token}`, 24);
     expect(status).toBe(413);
     await sleep(100);
     expect((await findTokenById(harness.proxy.database, capped.tokenId))?.requestCount).toBe(0);

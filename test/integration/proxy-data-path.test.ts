@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../support/mock-openai.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
-import { errorCodeOf, rawRequest } from '../support/http.js';
+import { errorCodeOf, postChunked, rawRequest } from '../support/http.js';
 
 /** Headers through which a client (or a proxy in front of us) says who and where it is: never forwarded. */
 const CLIENT_IDENTITY_HEADERS = {
@@ -109,19 +109,7 @@ describe('the data path', () => {
     expect([declared.status, errorCodeOf(declared)]).toEqual([413, 'request_too_large']);
     expect(harness.mock.received.length).toBe(before);
 
-    const chunked = await new Promise<number>((resolve, reject) => {
-      const url = new URL(harness.url);
-      const req = request(
-        { host: url.hostname, port: url.port, method: 'POST', path: '/v1/embeddings', headers: { ...auth(), 'transfer-encoding': 'chunked' } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      for (let i = 0; i < 24; i++) req.write(Buffer.alloc(100 * 1024, 'b'));
-      req.end();
-    });
+    const chunked = await postChunked(harness.url, auth().authorization, 24);
     expect(chunked).toBe(413);
   });
 

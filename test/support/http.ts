@@ -30,6 +30,23 @@ export function rawRequest(
   });
 }
 
+/** POSTs `count` chunks of 100 KiB to /v1/embeddings with chunked framing (no declared length); resolves with the status. */
+export function postChunked(baseUrl: string, authorization: string, count: number): Promise<number> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, method: 'POST', path: '/v1/embeddings', headers: { authorization, 'transfer-encoding': 'chunked' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    for (let i = 0; i < count; i++) req.write(Buffer.alloc(100 * 1024, 'b'));
+    req.end();
+  });
+}
+
 export function errorCodeOf(response: RawResponse): string | undefined {
   try {
     return (JSON.parse(response.body) as { error?: { code?: string } }).error?.code;
