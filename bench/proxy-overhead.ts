@@ -4,7 +4,7 @@
  * any Node.js proxy), llm-proxy with its defaults, llm-proxy with LOG_REQUESTS=false, and the
  * defaults process sent unknown tokens. Two load generators drive them in turn: wrk (when
  * installed) and the built-in engine of `llm-proxy benchmark`. Figures are reported as ratios to
- * the bare proxy of the same run, with the bounds of issue 6 checked at the end.
+ * the bare proxy of the same run, with the performance bounds checked at the end.
  *
  *   npm run bench                       # about 3 minutes on an idle 2-core machine
  *   npm run bench -- --quick            # about a minute: checks that it works, figures are rough

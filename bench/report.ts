@@ -1,6 +1,6 @@
 /**
  * Turns the samples of a bench run into figures, ratios against the bare node:http proxy (the
- * floor), and the bounds of issue 6 with PASS/FAIL; renders them as Markdown tables or JSON.
+ * floor), and the performance bounds with PASS/FAIL; renders them as Markdown tables or JSON.
  */
 import type { BenchOptions } from './options.js';
 import { addedRatio, median, pairedDifference, pairedRatio, type PhaseResult, type PhaseSamples, type Samples } from './samples.js';
@@ -124,7 +124,7 @@ function bound(label: string, value: number, comparison: Bound['comparison'], li
   return { label, value, comparison, limit, unit, source, pass };
 }
 
-/** The bounds of issue 6, from wrk where it ran (the independent measurement), else from the built-in engine. */
+/** The performance bounds, from wrk where it ran (the independent measurement), else from the built-in engine. */
 function boundsOf(primary: PhaseReport, engine: PhaseReport): Bound[] {
   const [proxy, quiet] = primary.comparisons as [Comparison, Comparison];
   const [engineProxy] = engine.comparisons as [Comparison, Comparison];
@@ -208,7 +208,7 @@ export function renderText(report: BenchReport): string {
     '',
     ...(report.wrk === null ? [] : phaseText(report.wrk, report.options.concurrency)),
     ...phaseText(report.engine, report.options.concurrency),
-    '### Bounds (issue 6)',
+    '### Bounds',
     '',
     ...bounds,
     '',
