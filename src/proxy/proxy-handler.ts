@@ -8,7 +8,7 @@ import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
 import { MAX_DRAIN_BYTES, type BodyReader } from './request-body.js';
 import type { RequestPolicy } from './request-policy.js';
 import type { ProxyStage } from './stage.js';
-import type { Admission, TokenAuthenticator } from './token-auth.js';
+import { upstreamKeyRefusal, type Admission, type TokenAuthenticator } from './token-auth.js';
 import { UpstreamRequestError, upstreamErrorCode, type Upstream } from './upstream.js';
 
 /** The slice of a pino logger the data path uses. */
@@ -212,6 +212,11 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   function consume(exchange: Exchange): void {
     const admission = exchange.admission as Admission;
     if (exchange.res.destroyed) return;
+    const keyRefused = upstreamKeyRefusal(admission);
+    if (keyRefused !== undefined) {
+      fail(exchange, keyRefused);
+      return;
+    }
     if (upstream.isSaturated()) {
       fail(exchange, new ProxyError('upstream_busy'));
       return;

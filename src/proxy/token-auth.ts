@@ -16,6 +16,18 @@ export interface Admission {
    * OpenAI-Organization / OpenAI-Project); built once per cached credential, often empty.
    */
   readonly upstreamHeaders: readonly string[];
+  /** False when the project's stored key could not be decrypted or cannot be sent in a header. */
+  readonly hasUpstreamKey: boolean;
+  /** Why the stored key is unusable, when that is not a decryption failure (sent to the client). */
+  readonly keyProblem: string | undefined;
+}
+
+/**
+ * The refusal of a request that needs the project's key when that key is unusable, else
+ * undefined. Checked where the key is needed, not at authentication: a cached answer needs none.
+ */
+export function upstreamKeyRefusal(admission: Admission): ProxyError | undefined {
+  return admission.hasUpstreamKey ? undefined : new ProxyError('upstream_auth_error', admission.keyProblem);
 }
 
 const NO_HEADERS: readonly string[] = Object.freeze([]);
@@ -68,10 +80,6 @@ interface CachedCredential extends Admission {
   readonly expiresAtMs: number | null;
   readonly maxRequests: number | null;
   readonly isProjectActive: boolean;
-  /** False when the project's stored key could not be decrypted or cannot be sent in a header. */
-  readonly hasUpstreamKey: boolean;
-  /** Why the stored key is unusable, when that is not a decryption failure (sent to the client). */
-  readonly keyProblem: string | undefined;
   readonly cachedUntilMs: number;
   /** The Authorization header it was loaded for (the cache key). */
   readonly header: string;
@@ -134,7 +142,6 @@ function refusal(credential: CachedCredential | null, nowMs: number): ProxyError
   if (!credential.isActive) return new ProxyError('token_inactive');
   if (credential.expiresAtMs !== null && credential.expiresAtMs <= nowMs) return new ProxyError('token_expired');
   if (!credential.isProjectActive) return new ProxyError('project_inactive');
-  if (!credential.hasUpstreamKey) return new ProxyError('upstream_auth_error', credential.keyProblem);
   return undefined;
 }
 
@@ -291,12 +298,14 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     },
     admitCached(header) {
       const credential = cachedValid(header);
-      if (credential === undefined || credential.maxRequests !== null) return undefined;
+      if (credential === undefined || credential.maxRequests !== null || !credential.hasUpstreamKey) return undefined;
       consume(credential);
       return credential;
     },
     async admit(header) {
       const credential = await authenticate(header);
+      const keyRefused = upstreamKeyRefusal(credential);
+      if (keyRefused !== undefined) throw keyRefused;
       await consume(credential);
       return credential;
     },
