@@ -75,7 +75,8 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
     taps.set(exchange, tap);
     exchange.addTap({
       headers(status: number, headers: IncomingHttpHeaders) {
-        tap.begin(status, headers, { requestTime: exchange.sentMicros / 1000, responseTime: exchange.receivedMicros / 1000 });
+        // Taps run before the answer is built: the client learns whether this one is being stored.
+        addHeaders(exchange, tap.begin(status, headers, { requestTime: exchange.sentMicros / 1000, responseTime: exchange.receivedMicros / 1000 }));
       },
       chunk: (chunk) => tap.chunk(chunk),
       end(complete) {
@@ -104,8 +105,8 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
     }
     exchange.cacheStatus = 'miss';
     if (lookup.kind === 'unsatisfiable') throw new ProxyError('cache_miss');
-    addHeaders(exchange, lookup.headers);
     if (lookup.tap !== undefined) tapFor(exchange, lookup.tap);
+    else addHeaders(exchange, lookup.headers);
     return false;
   }
 

@@ -31,7 +31,7 @@ describe('HTTP response cache through the proxy', () => {
     const first = await chat(token, 'cache me');
     const second = await chat(token, 'cache me');
     expect(first.response.headers.get('x-proxy-cache')).toBe('miss');
-    expect(first.response.headers.get('cache-status')).toBe('llm-proxy; fwd=uri-miss');
+    expect(first.response.headers.get('cache-status')).toBe('llm-proxy; fwd=uri-miss; fwd-status=200; stored');
     expect(second.response.headers.get('x-proxy-cache')).toBe('hit');
     expect(second.response.headers.get('cache-status')).toMatch(/^llm-proxy; hit; ttl=\d+$/);
     expect(second.response.headers.get('age')).toMatch(/^\d+$/);
