@@ -165,10 +165,10 @@ export const bulkRevokeResponse = z.object({
 });
 
 export const purgeCacheQuery = z.object({
-  project_id: z.string().min(1).max(128).optional().describe('Only the answers stored for this project'),
+  project_id: z.string().min(1, 'must not be empty').max(128).optional().describe('Only the answers stored for this project'),
   key: z
     .string()
-    .min(1)
+    .min(1, 'must not be empty')
     .max(128)
     .optional()
     .describe('Only the entry of this X-PROXY-CACHE-KEY value (any prefix of the hash works too)'),
