@@ -205,6 +205,12 @@ export const ERROR_CATALOGUE = {
     message: 'A project with this name already exists',
     exitCode: 1,
   },
+  cache_disabled: {
+    status: 409,
+    type: REQUEST,
+    message: 'The response cache is disabled (HTTP_CACHE_ENABLED=false): there is nothing to purge or count',
+    exitCode: 1,
+  },
   not_found: {
     status: 404,
     type: REQUEST,

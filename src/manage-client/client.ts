@@ -1,10 +1,12 @@
 import type {
   BulkRevokeResponse,
+  CacheStatsResponse,
   CreateProjectBody,
   CreateTokenBody,
   CreatedTokenResponse,
   DeletedProjectResponse,
   ProjectResponse,
+  PurgedCacheResponse,
   TokenResponse,
   UpdateProjectBody,
   UpdateTokenBody,
@@ -43,6 +45,18 @@ export interface ManageClientOptions {
 export interface TokenListFilter {
   readonly projectId?: string;
   readonly activeOnly?: boolean;
+}
+
+export interface CachePurgeFilter {
+  readonly projectId?: string;
+  readonly key?: string;
+}
+
+/** `?a=1&b=2` of the defined values, or "" when there are none. */
+function queryString(values: Readonly<Record<string, string | undefined>>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, value);
+  return query.size > 0 ? `?${query.toString()}` : '';
 }
 
 /** Why a fetch failed, in words (undici hides the socket error in `cause`). */
@@ -102,17 +116,15 @@ export function createManageClient(options: ManageClientOptions) {
     updateProject: (projectId: string, body: UpdateProjectBody) => call<ProjectResponse>('PATCH', `/manage/projects/${id(projectId)}`, body),
     deleteProject: (projectId: string) => call<DeletedProjectResponse>('DELETE', `/manage/projects/${id(projectId)}`),
     revokeProjectTokens: (projectId: string) => call<BulkRevokeResponse>('POST', `/manage/projects/${id(projectId)}/tokens/revoke`),
-    listTokens: (filter: TokenListFilter = {}) => {
-      const query = new URLSearchParams();
-      if (filter.projectId !== undefined) query.set('project_id', filter.projectId);
-      if (filter.activeOnly) query.set('active_only', 'true');
-      const search = query.size > 0 ? `?${query.toString()}` : '';
-      return call<TokenResponse[]>('GET', `/manage/tokens${search}`);
-    },
+    listTokens: (filter: TokenListFilter = {}) =>
+      call<TokenResponse[]>('GET', `/manage/tokens${queryString({ project_id: filter.projectId, active_only: filter.activeOnly ? 'true' : undefined })}`),
     getToken: (idOrToken: string) => call<TokenResponse>('GET', `/manage/tokens/${id(idOrToken)}`),
     createToken: (body: CreateTokenBody) => call<CreatedTokenResponse>('POST', '/manage/tokens', body),
     updateToken: (idOrToken: string, body: UpdateTokenBody) => call<TokenResponse>('PATCH', `/manage/tokens/${id(idOrToken)}`, body),
     revokeToken: (idOrToken: string) => call<TokenResponse>('DELETE', `/manage/tokens/${id(idOrToken)}`),
+    purgeCache: (filter: CachePurgeFilter = {}) =>
+      call<PurgedCacheResponse>('DELETE', `/manage/cache${queryString({ project_id: filter.projectId, key: filter.key })}`),
+    cacheStats: () => call<CacheStatsResponse>('GET', '/manage/cache/stats'),
   };
 }
 

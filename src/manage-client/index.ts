@@ -4,14 +4,17 @@ export {
   ManageApiError,
   ManageUnreachableError,
   createManageClient,
+  type CachePurgeFilter,
   type ManageClient,
   type ManageClientOptions,
   type TokenListFilter,
 } from './client.js';
 export type {
   BulkRevokeResponse,
+  CacheStatsResponse,
   CreatedTokenResponse,
   DeletedProjectResponse,
   ProjectResponse,
+  PurgedCacheResponse,
   TokenResponse,
 } from '../manage/index.js';

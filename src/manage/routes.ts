@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { HttpCache } from '../cache/index.js';
 import { ProxyError } from '../errors.js';
+import { cacheRoutes } from './cache-routes.js';
 import { createSecretMatcher } from '../security/index.js';
 import {
   deleteProject,
@@ -38,6 +40,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly invalidateToken: (tokenId: string) => void;
   readonly invalidateProject: (projectId: string) => void;
   readonly tokenCreated: () => void;
+  /** The response cache behind /manage/cache; undefined when HTTP_CACHE_ENABLED=false. */
+  readonly cache?: HttpCache | undefined;
 }
 
 const HOUR_MS = 3_600_000;
@@ -47,7 +51,7 @@ const clearedWhenEmpty = (value: string | null | undefined): string | null | und
 const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
 const security = [{ bearerAuth: [] }];
 
-/** `/manage/*`: projects and tokens, behind `Authorization: Bearer <MANAGEMENT_TOKEN>`. */
+/** `/manage/*`: projects, tokens and the response cache, behind `Authorization: Bearer <MANAGEMENT_TOKEN>`. */
 export async function manageRoutes(parent: FastifyInstance, options: ManageRoutesOptions): Promise<void> {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const { database, cipher, usage } = options;
@@ -301,4 +305,6 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       return showToken(revoked);
     },
   );
+
+  cacheRoutes(parent, options.cache);
 }

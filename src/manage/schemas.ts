@@ -164,6 +164,34 @@ export const bulkRevokeResponse = z.object({
   total_tokens: z.number().int(),
 });
 
+export const purgeCacheQuery = z.object({
+  project_id: z.string().min(1, 'must not be empty').max(128).optional().describe('Only the answers stored for this project'),
+  key: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128)
+    .optional()
+    .describe('Only the entry of this X-PROXY-CACHE-KEY value (any prefix of the hash works too)'),
+});
+
+export const purgedCacheResponse = z.object({ deleted: z.number().int().describe('How many stored answers were removed') });
+
+const projectCacheStats = z.object({ hits: z.number().int(), misses: z.number().int(), stores: z.number().int() });
+
+export const cacheStatsResponse = z.object({
+  backend: z.string().describe('in-memory or redis'),
+  entries: z.number().int(),
+  bytes: z.number().int(),
+  evictions: z.number().int(),
+  hits: z.number().int(),
+  misses: z.number().int(),
+  bypasses: z.number().int(),
+  stores: z.number().int(),
+  coalesced_waits: z.number().int().describe('Requests that waited for an identical one in flight instead of calling upstream'),
+  backend_errors: z.number().int(),
+  by_project: z.record(z.string(), projectCacheStats).describe('Hits, misses and stores of this process, by project id'),
+});
+
 export const errorResponse = z.object({
   error: z.object({ message: z.string(), type: z.string(), code: z.string() }),
 });
@@ -174,6 +202,9 @@ export type TokenStatus = TokenResponse['status'];
 export type CreatedTokenResponse = z.infer<typeof createdTokenResponse>;
 export type DeletedProjectResponse = z.infer<typeof deletedProjectResponse>;
 export type BulkRevokeResponse = z.infer<typeof bulkRevokeResponse>;
+export type PurgedCacheResponse = z.infer<typeof purgedCacheResponse>;
+export type CacheStatsResponse = z.infer<typeof cacheStatsResponse>;
+export type PurgeCacheQuery = z.input<typeof purgeCacheQuery>;
 export type CreateProjectBody = z.input<typeof createProjectBody>;
 export type UpdateProjectBody = z.input<typeof updateProjectBody>;
 export type CreateTokenBody = z.input<typeof createTokenBody>;

@@ -209,6 +209,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
     },
     tokenCreated: auth.tokenCreated,
+    cache,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

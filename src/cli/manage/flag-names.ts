@@ -9,6 +9,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   project_id: '--project-id',
   duration_hours: '--duration',
   max_requests: '--max-requests',
+  key: '--key',
 };
 
 /** An API error message told in flags: `body.duration_hours: …` becomes `--duration: …`. */
@@ -22,6 +23,7 @@ export function nextStepFor(code: string | undefined): string {
   if (code === 'project_not_found') return ` List the projects: ${cli} manage project list`;
   if (code === 'not_found') return ` List the tokens: ${cli} manage token list`;
   if (code === 'project_name_taken') return ' Choose another --name.';
+  if (code === 'cache_disabled') return ' Restart the server with HTTP_CACHE_ENABLED=true (the default) to use it.';
   if (code === 'project_inactive') return ` Reactivate it first: ${cli} manage project update <project-id> --activate`;
   return '';
 }

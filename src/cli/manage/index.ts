@@ -29,7 +29,7 @@ export function registerManageCommand(program: Command, io: Io): void {
   const manage = withManageOptions(
     program
       .command('manage')
-      .description('Manage projects and withering tokens through the management API of a running server'),
+      .description('Manage projects, withering tokens and the response cache through the management API of a running server'),
   ).addHelpText(
     'after',
     `
@@ -38,7 +38,8 @@ The management token comes from --management-token, else MANAGEMENT_TOKEN in the
 Examples:
   $ llm-proxy manage project create --name "My Project" --openai-key sk-...
   $ llm-proxy manage token generate --project-id <project-id> --duration 168 --max-requests 1000
-  $ llm-proxy manage token list --active-only --json`,
+  $ llm-proxy manage token list --active-only --json
+  $ llm-proxy manage cache purge --project-id <project-id>`,
   );
 
   const project = manage.command('project').description('List, inspect, create, update and delete projects');
@@ -101,4 +102,16 @@ Examples:
   withManageOptions(
     token.command('revoke').description('Revoke a token: refused from the next request on').argument('<token-id>', "the token's id, or the token itself"),
   ).action(leaf(io, async () => (await import('./token-revoke.js')).runTokenRevoke));
+
+  const cache = manage.command('cache').description('Purge and count the answers of the response cache (HTTP_CACHE_ENABLED)');
+  withManageOptions(
+    cache
+      .command('purge')
+      .description('Remove stored answers: all of them, or those matching every filter given')
+      .option('--project-id <id>', 'only the answers stored for this project')
+      .option('--key <key>', 'only the entry of this X-PROXY-CACHE-KEY value'),
+  ).action(leaf(io, async () => (await import('./cache-purge.js')).runCachePurge));
+  withManageOptions(cache.command('stats').description('Entries, bytes, hits, misses and stores of the response cache, by project')).action(
+    leaf(io, async () => (await import('./cache-stats.js')).runCacheStats),
+  );
 }
