@@ -37,6 +37,7 @@ export function engineDriver(settings: EngineSettings): LoadDriver {
       token,
       body: stream ? STREAM : CHAT,
       expectStream: stream,
+      cacheTtlSeconds: target.cacheTtlSeconds,
       concurrency,
       requests,
       timeoutMs: 30_000,

@@ -47,6 +47,7 @@ async function startLineup(workDir: string, children: ChildProcess[]): Promise<L
     floor: { name: 'bare node:http proxy', role: 'floor', baseUrl: `http://127.0.0.1:${bare.port}`, tokens: ['unused'], pid: bare.child.pid },
     proxy: { name: 'llm-proxy', role: 'proxy', baseUrl: defaults.baseUrl, tokens: [defaults.token], pid: defaults.pid },
     bogus: { name: 'llm-proxy, unknown tokens', role: 'bogus', baseUrl: defaults.baseUrl, tokens: bogusTokens(BOGUS_TOKEN_COUNT), pid: defaults.pid },
+    cacheHits: { name: 'llm-proxy, cache hits', role: 'cached', baseUrl: defaults.baseUrl, tokens: [defaults.token], pid: defaults.pid, cacheTtlSeconds: 3600 },
     quietProxy: { name: 'llm-proxy LOG_REQUESTS=false', role: 'proxy', baseUrl: quiet.baseUrl, tokens: [quiet.token], pid: quiet.pid },
   };
 }

@@ -44,6 +44,10 @@ interface PhaseReport {
   comparisons: Comparison[];
   /** Request rate with unknown tokens / with the valid token, same process, paired rounds. */
   bogusToValidRate: number;
+  /** CPU per memory-cache hit / the bare proxy's CPU per proxied request, paired rounds. */
+  cacheHitCpuRatio: number;
+  /** p50 of a memory-cache hit at 1 connection / the upstream's own p50, paired rounds. */
+  cacheHitP50VsDirect: number;
   samples: Record<string, Samples>;
 }
 
@@ -115,6 +119,8 @@ function phaseReport({ driver, samples }: PhaseResult, input: BenchInput): Phase
     figures: inRoundOrder(lineup).map((target) => figuresOf(samples, target, peakRssMiB)),
     comparisons,
     bogusToValidRate: pairedRatio(samplesOf(samples, lineup.bogus).requestsPerSecond, samplesOf(samples, lineup.proxy).requestsPerSecond),
+    cacheHitCpuRatio: pairedRatio(samplesOf(samples, lineup.cacheHits).cpuMicrosPerRequest, samplesOf(samples, lineup.floor).cpuMicrosPerRequest),
+    cacheHitP50VsDirect: pairedRatio(samplesOf(samples, lineup.cacheHits).p50Ms, samplesOf(samples, lineup.direct).p50Ms),
     samples: Object.fromEntries(samples),
   };
 }
@@ -135,6 +141,8 @@ function boundsOf(primary: PhaseReport, engine: PhaseReport): Bound[] {
     bound('peak RSS under load, defaults', proxy.peakRssRatio, '≤', 1.3, '×', '/proc VmHWM'),
     bound('added first SSE byte, defaults', engineProxy.firstByteAddedMs, '≤', 0.3, 'ms', engine.driver),
     bound('bogus / valid tokens, request rate at 64 connections', primary.bogusToValidRate, '≥', 0.9, '×', primary.driver),
+    bound('CPU per memory-cache hit vs the bare proxy per request', primary.cacheHitCpuRatio, '≤', 0.5, '×', primary.driver),
+    bound('p50 of a memory-cache hit at 1 connection vs the upstream direct', primary.cacheHitP50VsDirect, '≤', 1, '×', primary.driver),
   ];
 }
 
@@ -174,7 +182,7 @@ function phaseText(phase: PhaseReport, concurrency: number): string[] {
       fixed(row.p50Ms, 3),
       fixed(row.p99Ms, 3),
       fixed(row.firstByteMs, 3),
-      row.role === 'bogus' ? '(same process)' : fixed(row.peakRssMiB, 1),
+      row.role === 'bogus' || row.role === 'cached' ? '(same process)' : fixed(row.peakRssMiB, 1),
       String(row.errors),
     ]),
   );
@@ -189,7 +197,17 @@ function phaseText(phase: PhaseReport, concurrency: number): string[] {
       withUnit(signed(row.firstByteAddedMs, 3), ' ms'),
     ]),
   );
-  return [`### ${phase.driver}`, '', ...figures, '', ...ratios, '', `Bogus / valid tokens, request rate: ${fixed(phase.bogusToValidRate, 2)}×`, ''];
+  return [
+    `### ${phase.driver}`,
+    '',
+    ...figures,
+    '',
+    ...ratios,
+    '',
+    `Bogus / valid tokens, request rate: ${fixed(phase.bogusToValidRate, 2)}×`,
+    `Memory-cache hits: CPU ${fixed(phase.cacheHitCpuRatio, 2)}× the bare proxy's per request, p50 @1 ${fixed(phase.cacheHitP50VsDirect, 2)}× the upstream's own`,
+    '',
+  ];
 }
 
 export function renderText(report: BenchReport): string {

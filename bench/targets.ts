@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * `direct`: the mock upstream itself; `floor`: the bare node:http proxy; `proxy`: an llm-proxy
- * variant; `bogus`: an llm-proxy variant sent well-formed tokens it does not know (all refused).
+ * variant; `bogus`: an llm-proxy variant sent well-formed tokens it does not know (all refused);
+ * `cached`: an llm-proxy variant sent requests that opt in to its response cache (all hits after
+ * the first).
  */
-export type Role = 'direct' | 'floor' | 'proxy' | 'bogus';
+export type Role = 'direct' | 'floor' | 'proxy' | 'bogus' | 'cached';
 
 export interface Target {
   readonly name: string;
@@ -21,6 +23,8 @@ export interface Target {
   readonly tokens: readonly string[];
   /** The process whose CPU and memory are measured; none for the upstream itself. */
   readonly pid: number | undefined;
+  /** When set, requests carry `Cache-Control: public, max-age=<this>` (opt in to the response cache). */
+  readonly cacheTtlSeconds?: number;
 }
 
 export const benchPath = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -103,7 +107,9 @@ export interface Lineup {
   readonly quietProxy: Target;
   /** The defaults process, sent unknown tokens. */
   readonly bogus: Target;
+  /** The defaults process, sent requests that opt in to the response cache: memory-cache hits. */
+  readonly cacheHits: Target;
 }
 
 /** The order in which each round visits the targets: bogus right after the valid tokens it is compared with. */
-export const inRoundOrder = (lineup: Lineup): Target[] => [lineup.direct, lineup.floor, lineup.proxy, lineup.bogus, lineup.quietProxy];
+export const inRoundOrder = (lineup: Lineup): Target[] => [lineup.direct, lineup.floor, lineup.proxy, lineup.bogus, lineup.cacheHits, lineup.quietProxy];

@@ -35,7 +35,9 @@ export function wrkAvailable(): boolean {
 function runWrk(target: Target, tokens: readonly string[], options: { connections: number; threads: number; seconds: number }): Promise<WrkResult> {
   const url = new URL('/v1/chat/completions', target.baseUrl).href;
   const args = ['-t', String(options.threads), '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '10s', '-s', benchPath('./wrk-post.lua'), url];
-  const child = spawn('wrk', args, { env: { PATH: process.env.PATH, WRK_TOKENS: tokens.join(','), WRK_BODY: CHAT_BODY }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH, WRK_TOKENS: tokens.join(','), WRK_BODY: CHAT_BODY };
+  if (target.cacheTtlSeconds !== undefined) env.WRK_CACHE_CONTROL = `public, max-age=${target.cacheTtlSeconds}`;
+  const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));

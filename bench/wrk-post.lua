@@ -5,6 +5,9 @@
 wrk.method = "POST"
 wrk.body = os.getenv("WRK_BODY")
 wrk.headers["Content-Type"] = "application/json"
+if os.getenv("WRK_CACHE_CONTROL") then
+  wrk.headers["Cache-Control"] = os.getenv("WRK_CACHE_CONTROL")
+end
 
 local tokens = {}
 for token in string.gmatch(os.getenv("WRK_TOKENS") or "", "[^,]+") do
