@@ -43,6 +43,8 @@ export class Exchange {
   /** The response cache's verdict (hit, miss, bypass…) when the cache looked at this exchange. */
   cacheStatus: string | null = null;
   private pathCache: string | undefined = undefined;
+  /** What stages keep about this exchange between their hooks (see slot()); created on first use. */
+  private slots: Map<symbol, unknown> | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -72,6 +74,19 @@ export class Exchange {
   /** True when the client left before the response was complete. */
   get aborted(): boolean {
     return !this.res.writableFinished;
+  }
+
+  /**
+   * A stage's own data for this exchange, under a key the stage owns (a symbol). Kept on the
+   * exchange rather than in a WeakMap: weak maps keep their entries alive until a full garbage
+   * collection, which under load costs memory and time on every request.
+   */
+  slot<T>(key: symbol): T | undefined {
+    return this.slots?.get(key) as T | undefined;
+  }
+
+  setSlot(key: symbol, value: unknown): void {
+    (this.slots ??= new Map()).set(key, value);
   }
 
   addTap(tap: ResponseTap): void {

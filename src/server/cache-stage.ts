@@ -43,14 +43,14 @@ function hitHeaders(hit: CacheHit, exchange: Exchange): string[] {
 export function cacheStage(options: CacheStageOptions): ProxyStage {
   const { cache, auth, usage } = options;
   const now = options.now ?? Date.now;
-  const plans = new WeakMap<Exchange, RequestPlan>();
-  const taps = new WeakMap<Exchange, CacheTap>();
+  const PLAN = Symbol('cache plan');
+  const TAP = Symbol('cache tap');
 
   function planOf(exchange: Exchange) {
-    const known = plans.get(exchange);
+    const known = exchange.slot<RequestPlan>(PLAN);
     if (known !== undefined) return known;
     const plan = cache.plan(exchange.method, exchange.req.headers);
-    if (plan.cacheable) plans.set(exchange, plan);
+    if (plan.cacheable) exchange.setSlot(PLAN, plan);
     return plan;
   }
 
@@ -72,7 +72,7 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
   }
 
   function tapFor(exchange: Exchange, tap: CacheTap): void {
-    taps.set(exchange, tap);
+    exchange.setSlot(TAP, tap);
     exchange.addTap({
       headers(status: number, headers: IncomingHttpHeaders) {
         // Taps run before the answer is built: the client learns whether this one is being stored.
@@ -90,15 +90,22 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
   async function lookUp(exchange: Exchange, plan: RequestPlan): Promise<boolean> {
     const admission = exchange.admission;
     if (admission === undefined) return false;
+    // Ends a coalescing wait when the client leaves; no longer listened for once the lookup is over.
     const controller = new AbortController();
-    exchange.res.once('close', () => controller.abort());
-    const lookup = await cache.lookup(plan, {
-      projectId: admission.projectId,
-      url: exchange.url,
-      headers: exchange.req.headers,
-      body: exchange.requestBody,
-      signal: controller.signal,
-    });
+    const abortLookup = () => controller.abort();
+    exchange.res.once('close', abortLookup);
+    let lookup;
+    try {
+      lookup = await cache.lookup(plan, {
+        projectId: admission.projectId,
+        url: exchange.url,
+        headers: exchange.req.headers,
+        body: exchange.requestBody,
+        signal: controller.signal,
+      });
+    } finally {
+      exchange.res.removeListener('close', abortLookup);
+    }
     if (lookup.kind === 'hit') {
       await serveHit(exchange, lookup);
       return true;
@@ -126,7 +133,7 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
     complete(exchange) {
       // Refused, upstream unreachable, client gone: nothing half-done is kept, and requests
       // waiting for this one go upstream themselves. A normal end is the tap's to report.
-      if (exchange.aborted || exchange.errorCode !== null) taps.get(exchange)?.abort();
+      if (exchange.aborted || exchange.errorCode !== null) exchange.slot<CacheTap>(TAP)?.abort();
     },
   };
 }
