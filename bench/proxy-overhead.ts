@@ -42,12 +42,14 @@ async function startLineup(workDir: string, children: ChildProcess[]): Promise<L
   };
   const defaults = await startVariant('defaults', {});
   const quiet = await startVariant('quiet', { LOG_REQUESTS: 'false' });
+  // Cache hits get a process of their own: their allocation rate must not move the defaults' peak RSS.
+  const cached = await startVariant('cached', {});
   return {
     direct: { name: 'upstream direct', role: 'direct', baseUrl: upstreamUrl, tokens: ['sk-upstream-key'], pid: undefined },
     floor: { name: 'bare node:http proxy', role: 'floor', baseUrl: `http://127.0.0.1:${bare.port}`, tokens: ['unused'], pid: bare.child.pid },
     proxy: { name: 'llm-proxy', role: 'proxy', baseUrl: defaults.baseUrl, tokens: [defaults.token], pid: defaults.pid },
     bogus: { name: 'llm-proxy, unknown tokens', role: 'bogus', baseUrl: defaults.baseUrl, tokens: bogusTokens(BOGUS_TOKEN_COUNT), pid: defaults.pid },
-    cacheHits: { name: 'llm-proxy, cache hits', role: 'cached', baseUrl: defaults.baseUrl, tokens: [defaults.token], pid: defaults.pid, cacheTtlSeconds: 3600 },
+    cacheHits: { name: 'llm-proxy, cache hits', role: 'cached', baseUrl: cached.baseUrl, tokens: [cached.token], pid: cached.pid, cacheTtlSeconds: 3600 },
     quietProxy: { name: 'llm-proxy LOG_REQUESTS=false', role: 'proxy', baseUrl: quiet.baseUrl, tokens: [quiet.token], pid: quiet.pid },
   };
 }
@@ -73,7 +75,7 @@ function runEnginePhase(options: BenchOptions, lineup: Lineup): Promise<PhaseRes
 
 /** Peak RSS of each process, under the name of the first target it serves. */
 function peakRssByTarget(lineup: Lineup): Map<string, number> {
-  const measured = [lineup.floor, lineup.proxy, lineup.quietProxy];
+  const measured = [lineup.floor, lineup.proxy, lineup.quietProxy, lineup.cacheHits];
   return new Map(measured.flatMap((target) => (target.pid === undefined ? [] : [[target.name, peakRssMiB(target.pid)] as const])));
 }
 

@@ -182,7 +182,7 @@ function phaseText(phase: PhaseReport, concurrency: number): string[] {
       fixed(row.p50Ms, 3),
       fixed(row.p99Ms, 3),
       fixed(row.firstByteMs, 3),
-      row.role === 'bogus' || row.role === 'cached' ? '(same process)' : fixed(row.peakRssMiB, 1),
+      row.role === 'bogus' ? '(same process)' : fixed(row.peakRssMiB, 1),
       String(row.errors),
     ]),
   );

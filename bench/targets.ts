@@ -107,7 +107,7 @@ export interface Lineup {
   readonly quietProxy: Target;
   /** The defaults process, sent unknown tokens. */
   readonly bogus: Target;
-  /** The defaults process, sent requests that opt in to the response cache: memory-cache hits. */
+  /** llm-proxy with its defaults in a process of its own, sent requests that opt in to the response cache: memory-cache hits. */
   readonly cacheHits: Target;
 }
 
