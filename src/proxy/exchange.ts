@@ -38,8 +38,6 @@ export class Exchange {
   receivedMicros = 0;
   /** The proxy's own error code, when it refused or failed the call. */
   errorCode: ErrorCode | null = null;
-  /** Set by the stage that answered the request itself (e.g. "cache"). */
-  answeredBy: string | null = null;
   /** The response cache's verdict (hit, miss, bypass…) when the cache looked at this exchange. */
   cacheStatus: string | null = null;
   private pathCache: string | undefined = undefined;

@@ -71,24 +71,28 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
  * The headers sent upstream, as a flat [name, value, …] list built from node's parsed request
  * headers (names already lower-case): hop-by-hop and client-identity headers removed, Host and
  * Authorization set by the proxy, then `extra` (a flat [name, value, …] list: the project's own
- * upstream headers, see Admission.upstreamHeaders). A chunked request body stays chunked.
+ * upstream headers, see Admission.upstreamHeaders). A chunked request body stays chunked,
+ * unless `bodyLength` says the body is held in memory: then it is sent with that Content-Length.
  */
 export function buildUpstreamHeaders(
   headers: IncomingHttpHeaders,
   host: string,
   authorization: string,
   extra?: readonly string[],
+  bodyLength?: number,
 ): string[] {
   const extraHopByHop = connectionTokens(headers.connection);
   const out: string[] = ['host', host, 'authorization', authorization];
   if (extra !== undefined) for (const item of extra) out.push(item);
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || DROPPED_REQUEST_HEADERS.has(name) || extraHopByHop?.has(name)) continue;
+    if (bodyLength !== undefined && name === 'content-length') continue;
     const value = headers[name];
     if (typeof value === 'string') out.push(name, value);
     else if (value !== undefined) for (const item of value) out.push(name, item);
   }
-  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') out.push('transfer-encoding', 'chunked');
+  if (bodyLength !== undefined) out.push('content-length', String(bodyLength));
+  else if (headers['transfer-encoding']?.toLowerCase() === 'chunked') out.push('transfer-encoding', 'chunked');
   return out;
 }
 

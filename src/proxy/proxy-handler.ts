@@ -3,7 +3,7 @@ import { ERROR_CATALOGUE, ProxyError, defaultErrorBody, isProxyError, renderErro
 import { nanosHeader, unixMicros } from './clock.js';
 import { allowedMethodsHeader, appendCorsHeaders, preflightHeaders } from './cors.js';
 import { Exchange } from './exchange.js';
-import { withBodyLength, withoutContentLength } from './header-list.js';
+import { withoutContentLength } from './header-list.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
 import { MAX_DRAIN_BYTES, type BodyReader } from './request-body.js';
 import type { RequestPolicy } from './request-policy.js';
@@ -194,18 +194,16 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       }
       if (result instanceof Promise) {
         result.then(
-          (answered) => (answered === true ? answeredBy(exchange, stage) : runStages(exchange, index + 1)),
+          (answered) => {
+            if (answered !== true) runStages(exchange, index + 1);
+          },
           (error: unknown) => fail(exchange, error),
         );
         return;
       }
-      if (result === true) return answeredBy(exchange, stage);
+      if (result === true) return;
     }
     consume(exchange);
-  }
-
-  function answeredBy(exchange: Exchange, stage: ProxyStage): void {
-    exchange.answeredBy = stage.name;
   }
 
   /** Counts the request against its token, then sends it; a full upstream queue refuses it uncounted. */
@@ -237,8 +235,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   function send(exchange: Exchange, admission: Admission): void {
     const { req, requestBody } = exchange;
     if (exchange.res.destroyed) return;
-    let headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization, admission.upstreamHeaders);
-    if (requestBody !== undefined) headers = withBodyLength(headers, requestBody.length);
+    const headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization, admission.upstreamHeaders, requestBody?.length);
     let outgoing: ClientRequest;
     exchange.sentMicros = unixMicros();
     try {
