@@ -1,2 +1,3 @@
-export type { ProxyEvent } from './proxy-event.js';
+export { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type BodyExcerpt, type EventUsage, type ProxyEvent, type UsageSource } from './proxy-event.js';
+export type { EventSource, ReceivedEvent } from './event-source.js';
 export { createInMemoryEventBus, type EventBus, type EventBusStats, type EventHandler } from './in-memory-bus.js';

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_CATALOGUE, isProxyError, type ErrorCode } from '../errors.js';
-import type { EventBus } from '../events/index.js';
+import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus } from '../events/index.js';
 import { unixMicros } from './clock.js';
 import { copyResponseHeaders } from './headers.js';
 import type { ProxyLogger } from './index.js';
@@ -104,16 +105,26 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
 
     function publish(): void {
       if (!events.hasSubscribers) return;
+      const endedMicros = unixMicros();
       events.publish({
+        schema_version: PROXY_EVENT_SCHEMA_VERSION,
+        event_id: randomUUID(),
         request_id: requestId,
+        started_at: new Date(startedMicros / 1000).toISOString(),
+        ended_at: new Date(endedMicros / 1000).toISOString(),
+        duration_ms: (endedMicros - startedMicros) / 1000,
+        upstream_ms: upstreamMs,
         method,
         path: pathOf(url),
         status,
-        started_at: new Date(startedMicros / 1000).toISOString(),
-        duration_ms: (unixMicros() - startedMicros) / 1000,
-        upstream_ms: upstreamMs,
         project_id: admission?.projectId ?? null,
         token_id: admission?.tokenId ?? null,
+        model: null,
+        stream: false,
+        cache_status: null,
+        usage: MISSING_USAGE,
+        request_body: null,
+        response_body: null,
         error_code: errorCode,
         aborted: status === 0,
         bytes_in: bytesIn,
