@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus } from '../events/index.js';
+import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus, type ProxyEvent } from '../events/index.js';
 import { unixMicros } from './clock.js';
 import type { ProxyStage } from './stage.js';
 
-/** Publishes one event per exchange on the bus, once the response is over (nothing when nobody listens). */
-export function eventStage(events: EventBus): ProxyStage {
+/** Takes every event in the process that records it, synchronously (the usage ledger); must not throw. */
+export type EventRecorder = (event: ProxyEvent) => void;
+
+/**
+ * Builds one event per exchange once the response is over, hands it to the in-process recorders
+ * and publishes it on the bus (nothing is built when neither wants it).
+ */
+export function eventStage(events: EventBus, recorders: readonly EventRecorder[] = []): ProxyStage {
   return {
     name: 'events',
     complete(exchange) {
-      if (!events.hasSubscribers) return;
+      if (!events.hasSubscribers && recorders.length === 0) return;
       const endedMicros = unixMicros();
-      events.publish({
+      const event: ProxyEvent = {
         schema_version: PROXY_EVENT_SCHEMA_VERSION,
         event_id: randomUUID(),
         request_id: exchange.requestId,
@@ -31,7 +37,9 @@ export function eventStage(events: EventBus): ProxyStage {
         response_body: null,
         error_code: exchange.errorCode,
         aborted: exchange.aborted,
-      });
+      };
+      for (const record of recorders) record(event);
+      if (events.hasSubscribers) events.publish(event);
     },
   };
 }
