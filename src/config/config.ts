@@ -36,6 +36,16 @@ export interface Config {
   };
   readonly auth: { readonly tokenCacheTtlMs: number };
   readonly events: { readonly backend: 'in-memory'; readonly bufferSize: number };
+  /** What every proxied call's event holds, and the server's own JSON-lines copy of them. */
+  readonly observability: {
+    /** FILE_EVENT_LOG: one JSON line per proxied call, appended (reopened on SIGHUP); undefined = none. */
+    readonly fileEventLog: string | undefined;
+    /** Bytes of request / response body kept in an event (secrets redacted); 0 = none. */
+    readonly maxRequestBodyBytes: number;
+    readonly maxResponseBodyBytes: number;
+    /** Ask chat streams for their usage when the client did not (and hide it from that client). */
+    readonly injectStreamUsage: boolean;
+  };
   readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly requests: boolean };
   readonly shutdown: { readonly drainTimeoutMs: number };
   readonly cache: {

@@ -93,6 +93,12 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     clients: { headerTimeoutMs: s.CLIENT_HEADER_TIMEOUT, bodyTimeoutMs: s.CLIENT_BODY_TIMEOUT, maxConnections: s.MAX_CLIENT_CONNECTIONS },
     auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },
     events: { backend: s.LLM_PROXY_EVENT_BUS, bufferSize: s.OBSERVABILITY_BUFFER_SIZE },
+    observability: {
+      fileEventLog: s.FILE_EVENT_LOG,
+      maxRequestBodyBytes: s.OBSERVABILITY_MAX_REQUEST_BODY_BYTES,
+      maxResponseBodyBytes: s.OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
+      injectStreamUsage: s.USAGE_INJECT_STREAM_OPTIONS,
+    },
     log: { level: s.LOG_LEVEL, format: s.LOG_FORMAT, requests: s.LOG_REQUESTS },
     shutdown: { drainTimeoutMs: s.SHUTDOWN_TIMEOUT },
     cache: {

@@ -38,6 +38,11 @@ const byteSize = parsed((text) => {
   return bytes !== undefined && bytes > 0 ? bytes : undefined;
 }, 'a positive size in bytes such as 10485760, 10MB or 10MiB');
 
+const byteSizeOrZero = parsed((text) => {
+  const bytes = parseByteSize(text);
+  return bytes !== undefined && bytes >= 0 ? bytes : undefined;
+}, 'a size in bytes such as 65536, 64KiB or 0 (off)');
+
 const positiveInt = parsed((text) => {
   const value = Number(text.trim());
   return Number.isInteger(value) && value > 0 ? value : undefined;
@@ -137,6 +142,11 @@ export const settingsSchema = z
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
+    // Events: what each proxied call records, and where besides the bus it goes
+    FILE_EVENT_LOG: z.string().optional(),
+    OBSERVABILITY_MAX_REQUEST_BODY_BYTES: byteSizeOrZero.prefault('64KiB'),
+    OBSERVABILITY_MAX_RESPONSE_BODY_BYTES: byteSizeOrZero.prefault('256KiB'),
+    USAGE_INJECT_STREAM_OPTIONS: bool.default(true),
     // HTTP response cache
     HTTP_CACHE_ENABLED: bool.default(true),
     HTTP_CACHE_BACKEND: oneOf(['in-memory', 'redis'] as const, { memory: 'in-memory' }).default('in-memory'),

@@ -5,7 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config/index.js';
-import { createInMemoryEventBus, type EventBus } from '../events/index.js';
+import { createInMemoryEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
   accessLogStage,
@@ -24,9 +24,10 @@ import {
   type ProxyHandler,
   type ProxyStage,
   type AccessLogger,
+  type EventStageOptions,
   type UpstreamLimits,
 } from '../proxy/index.js';
-import { createApiKeyCipher } from '../security/index.js';
+import { createApiKeyCipher, redactSecrets } from '../security/index.js';
 import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
@@ -47,7 +48,7 @@ export interface AppOverrides {
 }
 
 /** A warning at most every 10 s: a backend that is down fails every request, the log must not. */
-function throttledWarning(logger: Logger, message: string): (err: Error) => void {
+function throttledWarning(logger: Logger, message: string): (err: unknown) => void {
   let lastAt = 0;
   return (err) => {
     const at = Date.now();
@@ -63,6 +64,8 @@ export interface LlmProxyApp {
   readonly server: Server;
   readonly provider: Provider;
   readonly events: EventBus;
+  /** FILE_EVENT_LOG's writer; undefined when not set. */
+  readonly fileEventLog: FileEventLog | undefined;
   readonly proxy: ProxyHandler;
   readonly database: Database;
   /** The HTTP response cache; undefined when HTTP_CACHE_ENABLED=false. */
@@ -88,7 +91,13 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: AccessLogger, cache: CacheStageOptions | undefined): ProxyStage[] {
+function proxyStages(
+  config: Config,
+  provider: Provider,
+  events: EventStageOptions,
+  accessLogger: AccessLogger,
+  cache: CacheStageOptions | undefined,
+): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
@@ -127,6 +136,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bufferSize: config.events.bufferSize,
     onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
+  const fileEventLog =
+    config.observability.fileEventLog === undefined
+      ? undefined
+      : openFileEventLog(config.observability.fileEventLog, events, { onError: throttledWarning(logger, 'FILE_EVENT_LOG could not be written') });
+  const eventOptions: EventStageOptions = {
+    bus: events,
+    injectStreamUsage: config.observability.injectStreamUsage,
+    requestExcerptBytes: config.observability.maxRequestBodyBytes,
+    responseExcerptBytes: config.observability.maxResponseBodyBytes,
+    redact: redactSecrets,
+    onError: throttledWarning(logger, 'token usage could not be estimated'),
+  };
   const upstream = createUpstream(provider, upstreamLimits(config, provider), config.upstream.egress);
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
   const policy = createRequestPolicy(provider);
@@ -137,7 +158,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     upstream,
     bodyReader,
     stages: [
-      ...proxyStages(config, provider, events, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
+      ...proxyStages(config, provider, eventOptions, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
       ...(overrides.extraStages ?? []),
     ],
     log: logger,
@@ -218,6 +239,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     accessLogWriter?.flush();
     await usage.close();
     await events.close();
+    await fileEventLog?.close();
     await cache?.close();
     upstream.close();
     bodyReader.close();
@@ -231,6 +253,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     server: httpServer,
     provider,
     events,
+    fileEventLog,
     proxy,
     database,
     cache,
