@@ -24,10 +24,11 @@ import {
   type ProxyHandler,
   type ProxyStage,
   type AccessLogger,
+  type EventRecorder,
   type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher } from '../security/index.js';
-import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
+import { createUsageLedger, createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
 import { cacheStage, type CacheStageOptions } from './cache-stage.js';
@@ -88,12 +89,19 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: AccessLogger, cache: CacheStageOptions | undefined): ProxyStage[] {
+function proxyStages(
+  config: Config,
+  provider: Provider,
+  events: EventBus,
+  recorders: readonly EventRecorder[],
+  accessLogger: AccessLogger,
+  cache: CacheStageOptions | undefined,
+): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
   if (cache !== undefined) stages.push(cacheStage(cache));
-  stages.push(eventStage(events));
+  stages.push(eventStage(events, recorders));
   if (config.log.requests) stages.push(accessLogStage(accessLogger));
   return stages;
 }
@@ -116,6 +124,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
   const database = overrides.database ?? (await openDatabase(config.database));
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
+  const ledger = createUsageLedger(database, { onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)') });
   const auth = createTokenAuthenticator({
     database,
     cipher,
@@ -137,7 +146,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     upstream,
     bodyReader,
     stages: [
-      ...proxyStages(config, provider, events, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
+      ...proxyStages(config, provider, events, [ledger.record], accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
       ...(overrides.extraStages ?? []),
     ],
     log: logger,
@@ -210,6 +219,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     tokenCreated: auth.tokenCreated,
     cache,
+    ledger,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -217,6 +227,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     accessLogWriter?.flush();
     await usage.close();
+    await ledger.close();
     await events.close();
     await cache?.close();
     upstream.close();
