@@ -24,4 +24,12 @@ export type {
 } from '../manage/index.js';
 // The range rules of GET /manage/usage, so that the CLI checks its flags before calling. Imported
 // from the file itself: it is pure, whereas manage/index.js would load the routes and the store.
-export { MAX_USAGE_BUCKETS, bucketCeil, isUsageRangeProblem, resolveUsageRange, type UsageRangeProblem } from '../manage/usage-range.js';
+export {
+  MAX_USAGE_BUCKETS,
+  USAGE_TIME_FORMS,
+  bucketCeil,
+  isUsageRangeProblem,
+  parseUsageTime,
+  resolveUsageRange,
+  type UsageRangeProblem,
+} from '../manage/usage-range.js';

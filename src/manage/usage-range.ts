@@ -12,6 +12,24 @@ export const MAX_USAGE_BUCKETS: Readonly<Record<UsageGranularity, number>> = { h
 /** Without `from`: the 7 days up to `to` (now by default). */
 export const DEFAULT_USAGE_RANGE_MS = 7 * USAGE_BUCKET_MS.day;
 
+// A date (UTC midnight) or a time with its zone: a time without one would be read in the
+// server's local zone, which the caller cannot know.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
+
+/** The forms parseUsageTime accepts, for messages. */
+export const USAGE_TIME_FORMS = 'an ISO 8601 date or time with its zone, such as 2026-11-01 or 2026-11-01T12:00:00Z';
+
+/** `2026-11-01` (UTC midnight) or `2026-11-01T12:00:00Z` / `…+02:00`; undefined otherwise. */
+export function parseUsageTime(text: string): Date | undefined {
+  if (!ISO_TIME.test(text)) return undefined;
+  // Date.parse takes 2026-02-30 for March 2nd: the day must exist in its month.
+  const [year = 0, month = 0, day = 0] = text.slice(0, 10).split('-').map(Number);
+  const midnight = new Date(Date.UTC(year, month - 1, day));
+  if (midnight.getUTCMonth() !== month - 1 || midnight.getUTCDate() !== day) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
 /** Start of the bucket holding `ms` (epoch days are UTC days). */
 export function bucketFloor(ms: number, granularity: UsageGranularity): number {
   const size = USAGE_BUCKET_MS[granularity];

@@ -1,26 +1,13 @@
 import { z } from 'zod';
-import { MAX_USAGE_BUCKETS } from './usage-range.js';
+import { MAX_USAGE_BUCKETS, USAGE_TIME_FORMS, parseUsageTime } from './usage-range.js';
 
 /** Query and answer of GET /manage/usage, the usage ledger. */
-
-// A date (UTC midnight) or a time with its zone: a time without one would be read in the
-// server's local zone, which the caller cannot know.
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
-const ISO_TIME_PROBLEM = 'must be an ISO 8601 date or time with its zone, such as 2026-11-01 or 2026-11-01T12:00:00Z';
-
-/** Date.parse takes 2026-02-30 for March 2nd: the day must exist in its month. */
-function isRealTime(text: string): boolean {
-  const [year = 0, month = 0, day = 0] = text.slice(0, 10).split('-').map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(text));
-}
 
 function isoTime(description: string) {
   return z
     .string()
-    .regex(ISO_TIME, ISO_TIME_PROBLEM)
-    .refine(isRealTime, ISO_TIME_PROBLEM)
-    .transform((text) => new Date(text))
+    .refine((text) => parseUsageTime(text) !== undefined, `must be ${USAGE_TIME_FORMS}`)
+    .transform((text) => parseUsageTime(text) as Date)
     .optional()
     .describe(description);
 }

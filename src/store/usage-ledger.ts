@@ -34,7 +34,8 @@ export interface LedgerEntry {
  * the next one. Memory holds one entry per hour and token seen since the last write.
  *
  * Calls without a project (refused before their token was known) are not counted: the ledger is
- * per project; they show in the access log and the events.
+ * per project; they show in the access log and the events. Cache hits count as requests and
+ * hits, never as tokens: the tokens are those the provider served (and bills).
  */
 export interface UsageLedger {
   /** Adds one call; synchronous, never throws (an event recorder of the proxy). */
@@ -98,8 +99,12 @@ export function createUsageLedger(database: Database, options: UsageLedgerOption
       counts.upstreamCalls += 1;
       counts.upstreamMs += entry.upstream_ms;
     }
-    if (entry.cache_status?.startsWith('hit')) counts.cacheHits += 1;
     if (usage.source === 'estimated') counts.estimatedCalls += 1;
+    // A cached answer cost no tokens upstream: the ledger counts what the provider served.
+    if (entry.cache_status?.startsWith('hit')) {
+      counts.cacheHits += 1;
+      return;
+    }
     counts.promptTokens += usage.prompt_tokens;
     counts.completionTokens += usage.completion_tokens;
     counts.cachedTokens += usage.cached_tokens;

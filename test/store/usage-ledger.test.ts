@@ -86,12 +86,12 @@ describe('usage ledger (SQLite file)', () => {
   });
   afterEach(() => db.dispose());
 
-  it('sums calls by hour, project and token: requests, errors, upstream time, tokens, cache hits, estimates', async () => {
+  it('sums calls by hour, project and token: requests, errors, upstream time, tokens (none for cache hits), cache hits, estimates', async () => {
     const ledger = createUsageLedger(database, { flushIntervalMs: 60_000 });
     ledger.record(event({ at: T0 + 1_000, usage: usage(10, 5, { cached_tokens: 4, reasoning_tokens: 2 }) }));
     ledger.record(event({ at: T0 + 2_000, status: 502, upstream_ms: 30, error_code: 'upstream_error' }));
     ledger.record(event({ at: T0 + 3_000, status: 0, upstream_ms: 6, aborted: true, usage: usage(7, 3, { source: 'estimated' }) }));
-    ledger.record(event({ at: T0 + 4_000, upstream_ms: null, cache_status: 'hit', usage: usage(10, 5) }));
+    ledger.record(event({ at: T0 + 4_000, upstream_ms: null, cache_status: 'hit', usage: usage(10, 5) })); // no tokens spent upstream
     ledger.record(event({ at: T0 + 5_000, status: 429, upstream_ms: null, error_code: 'rate_limit_exceeded' }));
     ledger.record(event({ at: T0 + 6_000, cache_status: 'miss' }));
     ledger.record(event({ at: T0 + 7_000, token_id: 'token-a2' }));
@@ -114,9 +114,9 @@ describe('usage ledger (SQLite file)', () => {
       upstream_ms: 4 + 30 + 6 + 4,
       cache_hits: 1,
       estimated_calls: 1,
-      prompt_tokens: 27,
-      completion_tokens: 13,
-      total_tokens: 40,
+      prompt_tokens: 17,
+      completion_tokens: 8,
+      total_tokens: 25,
       cached_tokens: 4,
       reasoning_tokens: 2,
     });
@@ -136,9 +136,9 @@ describe('usage ledger (SQLite file)', () => {
           cacheHits: 1,
           upstreamCalls: 7,
           upstreamMs: 4 + 30 + 6 + 4 + 4 + 4 + 4,
-          promptTokens: 28,
-          completionTokens: 14,
-          totalTokens: 42,
+          promptTokens: 18,
+          completionTokens: 9,
+          totalTokens: 27,
           cachedTokens: 4,
           reasoningTokens: 2,
           estimatedCalls: 1,
