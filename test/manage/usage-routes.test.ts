@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageResponse } from '../../src/manage/index.js';
 import { rawRequest } from '../support/http.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
+import { openTestDatabase } from '../support/test-database.js';
 
 interface ApiError {
   error: { message: string; type: string; code: string };
@@ -169,5 +170,25 @@ describe('GET /manage/usage through the real server', () => {
       'to',
       'token_id',
     ]);
+  });
+});
+
+describe('the usage ledger on shutdown', () => {
+  it('writes what it holds when the server closes', async () => {
+    const db = await openTestDatabase();
+    try {
+      const harness = await startHarness({}, { database: db.database });
+      const { token } = await harness.issueToken();
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${harness.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        await response.text();
+      }
+      await harness.close();
+      const rows = await db.database.db.selectFrom('usage_hourly').select(['requests', 'upstream_calls']).execute();
+      expect(rows).toEqual([{ requests: 3, upstream_calls: 3 }]);
+    } finally {
+      await db.dispose();
+    }
   });
 });
