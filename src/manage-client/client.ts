@@ -10,6 +10,8 @@ import type {
   TokenResponse,
   UpdateProjectBody,
   UpdateTokenBody,
+  UsageGranularity,
+  UsageResponse,
 } from '../manage/index.js';
 
 /** The management API answered with an error status. */
@@ -45,6 +47,15 @@ export interface ManageClientOptions {
 export interface TokenListFilter {
   readonly projectId?: string;
   readonly activeOnly?: boolean;
+}
+
+export interface UsageFilter {
+  readonly projectId?: string | undefined;
+  readonly tokenId?: string | undefined;
+  /** ISO 8601; the server widens the range to whole buckets. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly granularity?: UsageGranularity | undefined;
 }
 
 export interface CachePurgeFilter {
@@ -125,6 +136,11 @@ export function createManageClient(options: ManageClientOptions) {
     purgeCache: (filter: CachePurgeFilter = {}) =>
       call<PurgedCacheResponse>('DELETE', `/manage/cache${queryString({ project_id: filter.projectId, key: filter.key })}`),
     cacheStats: () => call<CacheStatsResponse>('GET', '/manage/cache/stats'),
+    usage: (filter: UsageFilter = {}) =>
+      call<UsageResponse>(
+        'GET',
+        `/manage/usage${queryString({ project_id: filter.projectId, token_id: filter.tokenId, from: filter.from, to: filter.to, granularity: filter.granularity })}`,
+      ),
   };
 }
 

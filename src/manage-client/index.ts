@@ -8,6 +8,7 @@ export {
   type ManageClient,
   type ManageClientOptions,
   type TokenListFilter,
+  type UsageFilter,
 } from './client.js';
 export type {
   BulkRevokeResponse,
@@ -17,4 +18,18 @@ export type {
   ProjectResponse,
   PurgedCacheResponse,
   TokenResponse,
+  UsageCountsResponse,
+  UsageGranularity,
+  UsageResponse,
 } from '../manage/index.js';
+// The range rules of GET /manage/usage, so that the CLI checks its flags before calling. Imported
+// from the file itself: it is pure, whereas manage/index.js would load the routes and the store.
+export {
+  MAX_USAGE_BUCKETS,
+  USAGE_TIME_FORMS,
+  bucketCeil,
+  isUsageRangeProblem,
+  parseUsageTime,
+  resolveUsageRange,
+  type UsageRangeProblem,
+} from '../manage/usage-range.js';

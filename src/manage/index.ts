@@ -8,3 +8,5 @@ export {
   type OperationDeps,
 } from './operations.js';
 export type * from './schemas.js';
+export type * from './usage-schemas.js';
+export type { UsageGranularity, UsageRange, UsageRangeProblem } from './usage-range.js';

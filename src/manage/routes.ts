@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { HttpCache } from '../cache/index.js';
 import { ProxyError } from '../errors.js';
 import { cacheRoutes } from './cache-routes.js';
+import { usageRoutes } from './usage-routes.js';
 import { createSecretMatcher } from '../security/index.js';
 import {
   deleteProject,
@@ -13,6 +14,7 @@ import {
   updateProject,
   updateToken,
   type Token,
+  type UsageLedger,
   type UsageWriter,
 } from '../store/index.js';
 import { DEFAULT_TOKEN_HOURS, assertUsableApiKey, createProject, findTokenByIdOrSecret, issueToken, nameTakenOr, type OperationDeps } from './operations.js';
@@ -42,6 +44,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly tokenCreated: () => void;
   /** The response cache behind /manage/cache; undefined when HTTP_CACHE_ENABLED=false. */
   readonly cache?: HttpCache | undefined;
+  /** The usage ledger behind /manage/usage. */
+  readonly ledger: UsageLedger;
 }
 
 const HOUR_MS = 3_600_000;
@@ -51,7 +55,7 @@ const clearedWhenEmpty = (value: string | null | undefined): string | null | und
 const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
 const security = [{ bearerAuth: [] }];
 
-/** `/manage/*`: projects, tokens and the response cache, behind `Authorization: Bearer <MANAGEMENT_TOKEN>`. */
+/** `/manage/*`: projects, tokens, the response cache and the usage ledger, behind `Authorization: Bearer <MANAGEMENT_TOKEN>`. */
 export async function manageRoutes(parent: FastifyInstance, options: ManageRoutesOptions): Promise<void> {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const { database, cipher, usage } = options;
@@ -307,4 +311,5 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
   );
 
   cacheRoutes(parent, options.cache);
+  usageRoutes(parent, { database, ledger: options.ledger, now: options.now });
 }

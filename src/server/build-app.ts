@@ -28,7 +28,7 @@ import {
   type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher, redactSecrets } from '../security/index.js';
-import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
+import { createUsageLedger, createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
 import { cacheStage, type CacheStageOptions } from './cache-stage.js';
@@ -125,6 +125,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
   const database = overrides.database ?? (await openDatabase(config.database));
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
+  const ledger = createUsageLedger(database, { onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)') });
   const auth = createTokenAuthenticator({
     database,
     cipher,
@@ -142,6 +143,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : openFileEventLog(config.observability.fileEventLog, events, { onError: throttledWarning(logger, 'FILE_EVENT_LOG could not be written') });
   const eventOptions: EventStageOptions = {
     bus: events,
+    recorders: [ledger.record],
     injectStreamUsage: config.observability.injectStreamUsage,
     requestExcerptBytes: config.observability.maxRequestBodyBytes,
     responseExcerptBytes: config.observability.maxResponseBodyBytes,
@@ -231,6 +233,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     tokenCreated: auth.tokenCreated,
     cache,
+    ledger,
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -238,6 +241,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     accessLogWriter?.flush();
     await usage.close();
+    await ledger.close();
     await events.close();
     await fileEventLog?.close();
     await cache?.close();

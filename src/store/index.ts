@@ -18,3 +18,16 @@ export {
 } from './tokens.js';
 export { createUsageWriter, type UsageWriter, type UsageWriterOptions } from './usage-writer.js';
 export type { Project, Token, TokenCredential } from './types.js';
+export { createUsageLedger, type LedgerEntry, type UsageLedger, type UsageLedgerOptions } from './usage-ledger.js';
+export {
+  addUsageCounts,
+  emptyUsageCounts,
+  hasUsage,
+  sumUsageByProject,
+  sumUsageByTime,
+  type ProjectUsageSums,
+  type UsageBucketSums,
+  type UsageCounts,
+  type UsageFilter,
+  type UsageGranularity,
+} from './usage-hourly.js';

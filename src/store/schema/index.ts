@@ -1,9 +1,11 @@
 import type { ProjectsTable } from './projects.js';
 import type { TokensTable } from './tokens.js';
+import type { UsageHourlyTable } from './usage-hourly.js';
 
 export interface DatabaseSchema {
   projects: ProjectsTable;
   tokens: TokensTable;
+  usage_hourly: UsageHourlyTable;
 }
 
-export type { ProjectsTable, TokensTable };
+export type { ProjectsTable, TokensTable, UsageHourlyTable };
