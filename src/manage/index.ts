@@ -8,3 +8,4 @@ export {
   type OperationDeps,
 } from './operations.js';
 export type * from './schemas.js';
+export type { AuditEventResponse, AuditListResponse, AuditQuery } from './audit-schemas.js';
