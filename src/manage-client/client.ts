@@ -1,4 +1,6 @@
 import type {
+  AuditEventResponse,
+  AuditListResponse,
   BulkRevokeResponse,
   CacheStatsResponse,
   CreateProjectBody,
@@ -50,6 +52,17 @@ export interface TokenListFilter {
 export interface CachePurgeFilter {
   readonly projectId?: string;
   readonly key?: string;
+}
+
+/** Filters of GET /manage/audit (the API's names: see AuditQuery). */
+export interface AuditListFilter {
+  readonly action?: string;
+  readonly projectId?: string;
+  readonly outcome?: string;
+  /** Records at or after this time. */
+  readonly since?: Date;
+  readonly pageSize?: number;
+  readonly page?: number;
 }
 
 /** `?a=1&b=2` of the defined values, or "" when there are none. */
@@ -125,6 +138,19 @@ export function createManageClient(options: ManageClientOptions) {
     purgeCache: (filter: CachePurgeFilter = {}) =>
       call<PurgedCacheResponse>('DELETE', `/manage/cache${queryString({ project_id: filter.projectId, key: filter.key })}`),
     cacheStats: () => call<CacheStatsResponse>('GET', '/manage/cache/stats'),
+    listAuditEvents: (filter: AuditListFilter = {}) =>
+      call<AuditListResponse>(
+        'GET',
+        `/manage/audit${queryString({
+          action: filter.action,
+          project_id: filter.projectId,
+          outcome: filter.outcome,
+          start_time: filter.since?.toISOString(),
+          page: filter.page?.toString(),
+          page_size: filter.pageSize?.toString(),
+        })}`,
+      ),
+    getAuditEvent: (eventId: string) => call<AuditEventResponse>('GET', `/manage/audit/${id(eventId)}`),
   };
 }
 

@@ -4,12 +4,15 @@ export {
   ManageApiError,
   ManageUnreachableError,
   createManageClient,
+  type AuditListFilter,
   type CachePurgeFilter,
   type ManageClient,
   type ManageClientOptions,
   type TokenListFilter,
 } from './client.js';
 export type {
+  AuditEventResponse,
+  AuditListResponse,
   BulkRevokeResponse,
   CacheStatsResponse,
   CreatedTokenResponse,
