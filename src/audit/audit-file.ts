@@ -40,6 +40,7 @@ function problemOf(error: unknown, createDir: boolean): string {
     case 'EISDIR':
       return 'it is a directory';
     case 'ENOTDIR':
+    case 'EEXIST': // mkdir met a file where a directory should be
       return 'a part of its path is a file, not a directory';
     case 'ENOENT':
       return createDir ? 'its directory cannot be created' : 'its directory does not exist (AUDIT_CREATE_DIR=false)';
