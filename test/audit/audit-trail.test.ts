@@ -116,11 +116,12 @@ describe('audit trail of management actions (real server)', () => {
 });
 
 describe('audit settings', () => {
-  it('AUDIT_TRUST_PROXY_HEADERS takes the client IP from X-Forwarded-For, then X-Real-IP; AUDIT_READS records reads', async () => {
+  it('AUDIT_TRUST_PROXY_HEADERS takes the client IP from X-Forwarded-For, then X-Real-IP; AUDIT_READS records reads; X-Request-ID names the record', async () => {
     const harness = await startHarness({ AUDIT_TRUST_PROXY_HEADERS: 'true', AUDIT_READS: 'true' });
     try {
       const wrong = { authorization: 'Bearer wrong' };
-      await rawRequest(harness.url, { path: '/manage/projects', headers: { ...wrong, 'x-forwarded-for': '203.0.113.9, 10.0.0.1' } });
+      const first = await rawRequest(harness.url, { path: '/manage/projects', headers: { ...wrong, 'x-forwarded-for': '203.0.113.9, 10.0.0.1', 'x-request-id': 'trace-audit-1' } });
+      expect(first.headers['x-request-id']).toBe('trace-audit-1'); // a client's own id is kept, and names the record
       await rawRequest(harness.url, { path: '/manage/tokens', headers: { ...wrong, 'x-real-ip': '2001:db8::7' } });
       await rawRequest(harness.url, { path: '/manage/tokens', headers: { ...wrong, 'x-forwarded-for': 'not-an-address' } });
       await harness.manage('GET', '/manage/projects');
@@ -131,6 +132,7 @@ describe('audit settings', () => {
         ['management.auth', '2001:db8::7'],
         ['management.auth', '203.0.113.9'],
       ]);
+      expect(events.at(-1)?.request_id).toBe('trace-audit-1');
       // The list just made is recorded too: the next read sees it.
       expect((await listAudit(harness, 'action=audit.list')).events).toHaveLength(1);
     } finally {
