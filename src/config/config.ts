@@ -63,5 +63,19 @@ export interface Config {
     readonly redisUrl: string;
     readonly redisKeyPrefix: string;
   };
+  /** The audit log of management actions (src/audit). */
+  readonly audit: {
+    readonly enabled: boolean;
+    /** JSON Lines file the records are appended to; undefined = none. */
+    readonly logFile: string | undefined;
+    /** Create the file's missing parent directories (mode 0700). */
+    readonly createDir: boolean;
+    /** Also keep the records in the audit_events table (what GET /manage/audit reads). */
+    readonly storeInDb: boolean;
+    /** Take the client IP from X-Forwarded-For / X-Real-IP: only behind a reverse proxy that sets them. */
+    readonly trustProxyHeaders: boolean;
+    /** Also record reads (lists and gets); off by default: changes and refusals only. */
+    readonly recordReads: boolean;
+  };
   readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
 }

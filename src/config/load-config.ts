@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { readEnvFile } from './env-file.js';
 import { SETTING_NAMES, settingsSchema, type SettingName } from './schema.js';
@@ -27,8 +28,17 @@ export interface ResolvedSettings {
 /** Settings that tools conventionally also read in lower case (curl, Go, undici). */
 const LOWER_CASE_ALIASES = new Set<SettingName>(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
 
+/** Settings for which an explicitly empty value means "off" rather than "unset, use the default". */
+const EMPTY_MEANS_OFF = new Set<SettingName>(['AUDIT_LOG_FILE']);
+
 function present(value: string | undefined): value is string {
   return value !== undefined && value !== '';
+}
+
+/** The audit file goes beside the database (data/audit.log with the default DATABASE_PATH). */
+function defaultAuditLogFile(databasePath: string): string {
+  const inMemory = databasePath === ':memory:' || databasePath === '';
+  return inMemory ? join('data', 'audit.log') : join(dirname(databasePath), 'audit.log');
 }
 
 /** Merges flags > environment > `.env` file for every known setting (defaults come later). */
@@ -46,7 +56,8 @@ export function resolveSettings(options: LoadConfigOptions = {}): ResolvedSettin
       [alias, 'environment'],
       [fileValues?.[name], '.env file'],
     ];
-    const found = layers.find(([value]) => present(value));
+    const isSet = EMPTY_MEANS_OFF.has(name) ? (value: string | undefined) => value !== undefined : present;
+    const found = layers.find(([value]) => isSet(value));
     if (found) {
       values[name] = found[0];
       sources[name] = found[1];
@@ -110,6 +121,14 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       streamReplay: s.HTTP_CACHE_STREAM_REPLAY,
       redisUrl: s.REDIS_CACHE_URL ?? `redis://${s.REDIS_ADDR}/${s.REDIS_DB}`,
       redisKeyPrefix: s.REDIS_CACHE_KEY_PREFIX,
+    },
+    audit: {
+      enabled: s.AUDIT_ENABLED,
+      logFile: s.AUDIT_LOG_FILE === undefined ? defaultAuditLogFile(s.DATABASE_PATH) : s.AUDIT_LOG_FILE.trim() || undefined,
+      createDir: s.AUDIT_CREATE_DIR,
+      storeInDb: s.AUDIT_STORE_IN_DB,
+      trustProxyHeaders: s.AUDIT_TRUST_PROXY_HEADERS,
+      recordReads: s.AUDIT_READS,
     },
     secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
   });

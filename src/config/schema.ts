@@ -158,6 +158,14 @@ export const settingsSchema = z
     REDIS_DB: nonNegativeInt.default(0),
     REDIS_CACHE_URL: redisUrl.optional(),
     REDIS_CACHE_KEY_PREFIX: z.string().default('llmproxy:cache:'),
+    // Audit log of management actions
+    AUDIT_ENABLED: bool.default(true),
+    /** Unset: audit.log beside the database; set empty: no file (see EMPTY_MEANS_OFF in load-config.ts). */
+    AUDIT_LOG_FILE: z.string().optional(),
+    AUDIT_CREATE_DIR: bool.default(true),
+    AUDIT_STORE_IN_DB: bool.default(true),
+    AUDIT_TRUST_PROXY_HEADERS: bool.default(false),
+    AUDIT_READS: bool.default(false),
   })
   .superRefine((settings, ctx) => {
     if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {

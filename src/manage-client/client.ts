@@ -1,4 +1,6 @@
 import type {
+  AuditEventResponse,
+  AuditListResponse,
   BulkRevokeResponse,
   CacheStatsResponse,
   CreateProjectBody,
@@ -61,6 +63,17 @@ export interface UsageFilter {
 export interface CachePurgeFilter {
   readonly projectId?: string;
   readonly key?: string;
+}
+
+/** Filters of GET /manage/audit (the API's names: see AuditQuery). */
+export interface AuditListFilter {
+  readonly action?: string;
+  readonly projectId?: string;
+  readonly outcome?: string;
+  /** Records at or after this time. */
+  readonly since?: Date;
+  readonly pageSize?: number;
+  readonly page?: number;
 }
 
 /** `?a=1&b=2` of the defined values, or "" when there are none. */
@@ -141,6 +154,19 @@ export function createManageClient(options: ManageClientOptions) {
         'GET',
         `/manage/usage${queryString({ project_id: filter.projectId, token_id: filter.tokenId, from: filter.from, to: filter.to, granularity: filter.granularity })}`,
       ),
+    listAuditEvents: (filter: AuditListFilter = {}) =>
+      call<AuditListResponse>(
+        'GET',
+        `/manage/audit${queryString({
+          action: filter.action,
+          project_id: filter.projectId,
+          outcome: filter.outcome,
+          start_time: filter.since?.toISOString(),
+          page: filter.page?.toString(),
+          page_size: filter.pageSize?.toString(),
+        })}`,
+      ),
+    getAuditEvent: (eventId: string) => call<AuditEventResponse>('GET', `/manage/audit/${id(eventId)}`),
   };
 }
 

@@ -4,6 +4,7 @@ export {
   ManageApiError,
   ManageUnreachableError,
   createManageClient,
+  type AuditListFilter,
   type CachePurgeFilter,
   type ManageClient,
   type ManageClientOptions,
@@ -11,6 +12,8 @@ export {
   type UsageFilter,
 } from './client.js';
 export type {
+  AuditEventResponse,
+  AuditListResponse,
   BulkRevokeResponse,
   CacheStatsResponse,
   CreatedTokenResponse,

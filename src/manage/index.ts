@@ -10,3 +10,4 @@ export {
 export type * from './schemas.js';
 export type * from './usage-schemas.js';
 export type { UsageGranularity, UsageRange, UsageRangeProblem } from './usage-range.js';
+export type { AuditEventResponse, AuditListResponse, AuditQuery } from './audit-schemas.js';

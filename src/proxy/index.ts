@@ -19,6 +19,7 @@ export { eventStage, type EventRecorder, type EventStageOptions } from './event-
 export { accessLogStage, type AccessLogger } from './access-log-stage.js';
 export { createUpgradeHandler, type UpgradeHandler, type UpgradeHandlerOptions } from './upgrade-handler.js';
 export { writeErrorResponse } from './raw-response.js';
+export { pickRequestId } from './request-id.js';
 
 /** True for request URLs the data path serves: `/v1` and everything below it. */
 export function isProxyPath(url: string | undefined): boolean {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import { createInMemoryEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
@@ -20,6 +21,7 @@ import {
   eventStage,
   loadProvider,
   paramWhitelistStage,
+  pickRequestId,
   type Provider,
   type ProxyHandler,
   type ProxyStage,
@@ -36,7 +38,7 @@ import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { createAccessLogWriter } from './access-log-writer.js';
-import { createAccessLogger, createLogger, logDestination, type Logger } from './logger.js';
+import { createAccessLogger, createLogger, logDestination, redactRequestUrl, type Logger } from './logger.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
@@ -70,6 +72,8 @@ export interface LlmProxyApp {
   readonly database: Database;
   /** The HTTP response cache; undefined when HTTP_CACHE_ENABLED=false. */
   readonly cache: HttpCache | undefined;
+  /** The audit log of management actions. */
+  readonly audit: AuditLog;
   /** Starts listening on the configured address; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests (streams included) finish up to the drain timeout, then releases everything. */
@@ -124,6 +128,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // First: a Redis cache that cannot be reached stops the start before anything else is opened.
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
   const database = overrides.database ?? (await openDatabase(config.database));
+  let audit: AuditLog;
+  try {
+    audit = openAuditLog(config.audit, { database, now, onProblem: (message, err) => logger.error({ err }, message) });
+  } catch (error) {
+    // AUDIT_LOG_FILE cannot be opened: the start fails, and leaves nothing open behind.
+    if (overrides.database === undefined) await database.close();
+    await cache?.close();
+    throw error;
+  }
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
   const ledger = createUsageLedger(database, { onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)') });
   const auth = createTokenAuthenticator({
@@ -176,6 +189,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clientErrorHandler: createClientErrorHandler(logger),
     frameworkErrors: frameworkErrorHandler,
     return503OnClosing: false,
+    // A client's X-Request-ID when short and safe, as on /v1: it names the call's audit record.
+    genReqId: (req) => pickRequestId(req.headers['x-request-id']),
     serverFactory: (fastifyHandler) => {
       server = createServer(
         {
@@ -234,6 +249,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tokenCreated: auth.tokenCreated,
     cache,
     ledger,
+    audit: {
+      log: audit,
+      recordReads: config.audit.recordReads,
+      trustProxyHeaders: config.audit.trustProxyHeaders,
+      redactPath: redactRequestUrl,
+    },
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -242,6 +263,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     accessLogWriter?.flush();
     await usage.close();
     await ledger.close();
+    await audit.close();
     await events.close();
     await fileEventLog?.close();
     await cache?.close();
@@ -261,6 +283,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     proxy,
     database,
     cache,
+    audit,
     async listen() {
       await app.listen({ host: config.listen.host, port: config.listen.port });
       const address = httpServer.address();

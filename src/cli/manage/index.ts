@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { hoursParser, nonNegativeInteger } from '../option-parsers.js';
 import type { Io } from '../io.js';
+import { AUDIT_SINCE_FORMS, auditLimit, auditSince } from './audit-options.js';
 import type { ManageGlobalOptions } from './context.js';
 import { USAGE_WHEN_FORMS, usageWhen } from './usage-when.js';
 
@@ -30,7 +31,7 @@ export function registerManageCommand(program: Command, io: Io): void {
   const manage = withManageOptions(
     program
       .command('manage')
-      .description('Manage projects, withering tokens and the response cache, and see usage, through the management API of a running server'),
+      .description('Manage projects, withering tokens and the response cache, see usage and read the audit log, through the management API of a running server'),
   ).addHelpText(
     'after',
     `
@@ -41,7 +42,8 @@ Examples:
   $ llm-proxy manage token generate --project-id <project-id> --duration 168 --max-requests 1000
   $ llm-proxy manage token list --active-only --json
   $ llm-proxy manage cache purge --project-id <project-id>
-  $ llm-proxy manage usage --since 30d --project-id <project-id>`,
+  $ llm-proxy manage usage --since 30d --project-id <project-id>
+  $ llm-proxy manage audit list --outcome denied --since 7d`,
   );
 
   const project = manage.command('project').description('List, inspect, create, update and delete projects');
@@ -143,4 +145,26 @@ Examples:
   withManageOptions(cache.command('stats').description('Entries, bytes, hits, misses and stores of the response cache, by project')).action(
     leaf(io, async () => (await import('./cache-stats.js')).runCacheStats),
   );
+
+  const audit = manage.command('audit').description('Read the audit log: who changed what, and refused management access');
+  withManageOptions(
+    audit
+      .command('list')
+      .description('List audit records, newest first (changes, failures and refused management tokens)')
+      .option('--action <action>', 'only this action: project.create, project.update, project.delete, token.create, token.update, token.revoke, token.revoke_batch, cache.purge, management.auth')
+      .option('--project-id <id>', 'only the records of this project')
+      .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['success', 'failure', 'denied', 'error']))
+      .addOption(new Option('--since <when>', `start: ${AUDIT_SINCE_FORMS}`).argParser(auditSince).default(auditSince('24h'), '24h'))
+      .option('--limit <n>', 'how many records, at most 100', auditLimit, 20)
+      .addHelpText(
+        'after',
+        `
+Reads (lists and gets) are recorded only when the server runs with AUDIT_READS=true.
+
+Examples:
+  $ llm-proxy manage audit list
+  $ llm-proxy manage audit list --outcome denied --since 7d
+  $ llm-proxy manage audit list --project-id <project-id> --limit 100 --json`,
+      ),
+  ).action(leaf(io, async () => (await import('./audit-list.js')).runAuditList));
 }
