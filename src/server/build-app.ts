@@ -5,7 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config/index.js';
-import { createInMemoryEventBus, type EventBus } from '../events/index.js';
+import { openEventBus, type EventBus } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
   accessLogStage,
@@ -114,6 +114,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const provider = loadProvider(config.upstream);
   // First: a Redis cache that cannot be reached stops the start before anything else is opened.
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
+  // Likewise a Redis event stream that cannot be reached (the cache, already open, is closed again).
+  const events = await openEventBus(config.events, { log: logger }).catch(async (error: unknown) => {
+    await cache?.close();
+    throw error;
+  });
   const database = overrides.database ?? (await openDatabase(config.database));
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
   const auth = createTokenAuthenticator({
@@ -122,10 +127,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
-  });
-  const events = createInMemoryEventBus({
-    bufferSize: config.events.bufferSize,
-    onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
   });
   const upstream = createUpstream(provider, upstreamLimits(config, provider), config.upstream.egress);
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
