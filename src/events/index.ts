@@ -5,3 +5,4 @@ export { openEventBus, type EventBusLog, type OpenEventBusOptions } from './open
 export { RedisUnreachableError } from './redis-connection.js';
 export { redisStreamsOptions, type ProcessIdentity, type RedisStreamsOptions } from './redis-streams-options.js';
 export { createRedisStreamsPublisher, type RemotePublisher, type RemotePublisherStats } from './redis-streams-publisher.js';
+export { createRedisStreamsSource, type RedisStreamsSourceTuning } from './redis-streams-source.js';
