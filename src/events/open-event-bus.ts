@@ -48,18 +48,21 @@ export async function openEventBus(settings: EventsConfig, options: OpenEventBus
     onHandlerError: (err) => options.log.error({ err }, 'event subscriber failed'),
   });
   if (settings.backend === 'in-memory') return local;
+  const { address } = settings.redisStreams;
   let lastWarningAt = 0;
   let publisher: RemotePublisher | undefined = undefined;
+  const warn = (message: string, err?: Error) => {
+    const now = Date.now();
+    // Before the start succeeded, the start's own error says it all.
+    if (publisher === undefined || now - lastWarningAt < WARN_EVERY_MS) return;
+    lastWarningAt = now;
+    const { buffered, dropped } = publisher.stats();
+    options.log.warn({ err, buffered, dropped }, message);
+  };
   publisher = await createRedisStreamsPublisher(redisStreamsOptions(settings.redisStreams), {
     bufferSize: settings.bufferSize,
-    onError(err) {
-      const now = Date.now();
-      // Before the start succeeded, the start's own error says it all.
-      if (publisher === undefined || now - lastWarningAt < WARN_EVERY_MS) return;
-      lastWarningAt = now;
-      const { buffered, dropped } = publisher.stats();
-      options.log.warn({ err, buffered, dropped }, `event bus: Redis at ${settings.redisStreams.address} failed; events wait in memory (at most ${settings.bufferSize}, then dropped)`);
-    },
+    onError: (err) => warn(`event bus: Redis at ${address} failed; events wait in memory (at most ${settings.bufferSize}, then dropped)`, err),
+    onDropped: () => warn(`event bus: events dropped, the buffer for Redis at ${address} is full (OBSERVABILITY_BUFFER_SIZE=${settings.bufferSize})`),
   });
   return withRemotePublisher(local, publisher, options);
 }

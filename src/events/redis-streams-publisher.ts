@@ -28,6 +28,8 @@ export interface RedisStreamsPublisherOptions {
   readonly bufferSize: number;
   /** Connection trouble and failed flushes (often: every reconnect attempt; throttle before logging). */
   readonly onError?: (error: Error) => void;
+  /** An event found the buffer full (called for each: throttle before logging). */
+  readonly onDropped?: () => void;
 }
 
 /** Entries per pipeline: bounds one flush's size while a burst is still sent in a few round trips. */
@@ -115,6 +117,7 @@ export async function createRedisStreamsPublisher(options: RedisStreamsOptions, 
     publish(event) {
       if (closed || queue.length >= settings.bufferSize) {
         dropped += 1;
+        settings.onDropped?.();
         return;
       }
       queue.push(JSON.stringify(event));
