@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
-import type { Config } from './config.js';
+import type { z } from 'zod';
+import type { Config, EventsConfig } from './config.js';
 import { readEnvFile } from './env-file.js';
-import { SETTING_NAMES, settingsSchema, type SettingName } from './schema.js';
+import { SETTING_NAMES, eventSettingsSchema, settingsSchema, type EventSettings, type SettingName } from './schema.js';
 
 export type SettingSource = 'flag' | 'environment' | '.env file' | 'default';
 
@@ -74,18 +75,47 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Parses resolved settings with a schema; a bad value throws ConfigError naming it and where it came from. */
+function validate<T extends z.ZodType>(schema: T, resolved: ResolvedSettings): z.output<T> {
+  const result = schema.safeParse(resolved.values);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'configuration') as SettingName;
+    const source = resolved.sources[name];
+    return `  ${name}${source ? ` (from ${source === '.env file' ? resolved.envFilePath : source})` : ''}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+function eventsConfig(s: EventSettings): EventsConfig {
+  return {
+    backend: s.LLM_PROXY_EVENT_BUS,
+    bufferSize: s.OBSERVABILITY_BUFFER_SIZE,
+    redisStreams: {
+      address: s.REDIS_ADDR,
+      db: s.REDIS_DB,
+      password: s.REDIS_PASSWORD,
+      streamKey: s.REDIS_STREAM_KEY,
+      deadLetterStreamKey: s.REDIS_DEAD_LETTER_STREAM_KEY ?? `${s.REDIS_STREAM_KEY}:dead-letter`,
+      consumerGroup: s.REDIS_CONSUMER_GROUP,
+      consumerName: s.REDIS_CONSUMER_NAME,
+      maxLen: s.REDIS_STREAM_MAX_LEN,
+      blockMs: s.REDIS_STREAM_BLOCK_TIME,
+      claimIdleMs: s.REDIS_STREAM_CLAIM_TIME,
+      batchSize: s.REDIS_STREAM_BATCH_SIZE,
+    },
+  };
+}
+
+/** redis://[:password@]REDIS_ADDR/REDIS_DB: the cache's Redis when REDIS_CACHE_URL is not set. */
+function redisUrlOf(s: EventSettings): string {
+  const auth = s.REDIS_PASSWORD === undefined ? '' : `:${encodeURIComponent(s.REDIS_PASSWORD)}@`;
+  return `redis://${auth}${s.REDIS_ADDR}/${s.REDIS_DB}`;
+}
+
 /** Validates resolved settings into a frozen Config; a bad value throws ConfigError naming it. */
 export function buildConfig(resolved: ResolvedSettings): Config {
-  const result = settingsSchema.safeParse(resolved.values);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'configuration') as SettingName;
-      const source = resolved.sources[name];
-      return `  ${name}${source ? ` (from ${source === '.env file' ? resolved.envFilePath : source})` : ''}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const s = result.data;
+  const s = validate(settingsSchema, resolved);
   return deepFreeze({
     listen: s.LISTEN_ADDR,
     database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH, lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT },
@@ -103,7 +133,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     },
     clients: { headerTimeoutMs: s.CLIENT_HEADER_TIMEOUT, bodyTimeoutMs: s.CLIENT_BODY_TIMEOUT, maxConnections: s.MAX_CLIENT_CONNECTIONS },
     auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },
-    events: { backend: s.LLM_PROXY_EVENT_BUS, bufferSize: s.OBSERVABILITY_BUFFER_SIZE },
+    events: eventsConfig(s),
     observability: {
       fileEventLog: s.FILE_EVENT_LOG,
       maxRequestBodyBytes: s.OBSERVABILITY_MAX_REQUEST_BODY_BYTES,
@@ -119,7 +149,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       maxObjectBytes: s.HTTP_CACHE_MAX_OBJECT_BYTES,
       defaultTtlMs: s.HTTP_CACHE_DEFAULT_TTL,
       streamReplay: s.HTTP_CACHE_STREAM_REPLAY,
-      redisUrl: s.REDIS_CACHE_URL ?? `redis://${s.REDIS_ADDR}/${s.REDIS_DB}`,
+      redisUrl: s.REDIS_CACHE_URL ?? redisUrlOf(s),
       redisKeyPrefix: s.REDIS_CACHE_KEY_PREFIX,
     },
     audit: {
@@ -136,6 +166,14 @@ export function buildConfig(resolved: ResolvedSettings): Config {
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   return buildConfig(resolveSettings(options));
+}
+
+/**
+ * The event bus settings alone (flags > environment > `.env` > defaults), for a process that is not
+ * the server (the dispatcher): no MANAGEMENT_TOKEN needed. Throws ConfigError like loadConfig.
+ */
+export function loadEventsConfig(options: LoadConfigOptions = {}): EventsConfig {
+  return deepFreeze(eventsConfig(validate(eventSettingsSchema, resolveSettings(options))));
 }
 
 /** A valid Config for tests: defaults, an in-test management token, and the given settings. */

@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import { createInMemoryEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
+import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
   accessLogStage,
@@ -127,6 +127,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const provider = loadProvider(config.upstream);
   // First: a Redis cache that cannot be reached stops the start before anything else is opened.
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
+  // Likewise a Redis event stream that cannot be reached (the cache, already open, is closed again).
+  const events = await openEventBus(config.events, { log: logger }).catch(async (error: unknown) => {
+    await cache?.close();
+    throw error;
+  });
+  let fileEventLog: FileEventLog | undefined;
+  try {
+    const path = config.observability.fileEventLog;
+    fileEventLog = path === undefined ? undefined : openFileEventLog(path, events, { onError: throttledWarning(logger, 'FILE_EVENT_LOG could not be written') });
+  } catch (error) {
+    await events.close();
+    await cache?.close();
+    throw error;
+  }
   const database = overrides.database ?? (await openDatabase(config.database));
   let audit: AuditLog;
   try {
@@ -146,14 +160,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
-  const events = createInMemoryEventBus({
-    bufferSize: config.events.bufferSize,
-    onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
-  });
-  const fileEventLog =
-    config.observability.fileEventLog === undefined
-      ? undefined
-      : openFileEventLog(config.observability.fileEventLog, events, { onError: throttledWarning(logger, 'FILE_EVENT_LOG could not be written') });
   const eventOptions: EventStageOptions = {
     bus: events,
     recorders: [ledger.record],
