@@ -4,7 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_CATALOGUE, isProxyError, type ErrorCode } from '../errors.js';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus } from '../events/index.js';
+import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus, type ProxyEvent } from '../events/index.js';
+import type { EventRecorder } from './event-stage.js';
 import { unixMicros } from './clock.js';
 import { copyResponseHeaders } from './headers.js';
 import type { ProxyLogger } from './index.js';
@@ -22,6 +23,8 @@ export interface UpgradeHandlerOptions {
   /** The provider's base URL (as the upstream pool uses it). */
   readonly baseUrl: URL;
   readonly events: EventBus;
+  /** In-process takers of every event (the usage ledger), as for HTTP calls. */
+  readonly recorders?: readonly EventRecorder[];
   readonly log: ProxyLogger;
   /** Longest wait for the upstream's answer to the upgrade request (connect included). */
   readonly responseTimeoutMs: number;
@@ -53,6 +56,7 @@ function isWebSocketUpgrade(upgrade: string | undefined): boolean {
  */
 export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHandler {
   const { policy, auth, events, log, responseTimeoutMs } = options;
+  const recorders = options.recorders ?? [];
   const target = upstreamTarget(options.baseUrl);
   const send = target.isHttps ? httpsRequest : httpRequest;
   const openSockets = new Set<Duplex>();
@@ -104,9 +108,9 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
     socket.resume();
 
     function publish(): void {
-      if (!events.hasSubscribers) return;
+      if (!events.hasSubscribers && recorders.length === 0) return;
       const endedMicros = unixMicros();
-      events.publish({
+      const event: ProxyEvent = {
         schema_version: PROXY_EVENT_SCHEMA_VERSION,
         event_id: randomUUID(),
         request_id: requestId,
@@ -129,7 +133,9 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
         aborted: status === 0,
         bytes_in: bytesIn,
         bytes_out: bytesOut,
-      });
+      };
+      for (const record of recorders) record(event);
+      if (events.hasSubscribers) events.publish(event);
     }
 
     function refuse(code: ErrorCode, message?: string): void {

@@ -185,7 +185,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log: logger,
     maxRequestBytes: config.upstream.maxRequestBytes,
   });
-  const upgrades = createUpgradeHandler({ policy, auth, baseUrl: provider.baseUrl, events, log: logger, responseTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs });
+  const upgrades = createUpgradeHandler({ policy, auth, baseUrl: provider.baseUrl, events, recorders: eventOptions.recorders, log: logger, responseTimeoutMs: provider.responseTimeoutMs ?? config.upstream.responseHeaderTimeoutMs });
 
   let server: Server | undefined;
   const app = Fastify({

@@ -229,6 +229,9 @@ describe('WebSocket upgrades on /v1', () => {
     expect(event.bytes_in).toBeLessThan(1100);
     expect(event.bytes_out).toBeGreaterThan(1000 + '{"type":"session.created"}'.length);
     expect(event.bytes_out).toBeLessThan(1100);
+    // The usage ledger counts the session as a request of its token.
+    const usage = await harness.manage<{ totals: { requests: number } }>('GET', `/manage/usage?token_id=${issued.tokenId}`);
+    expect(usage.body.totals.requests).toBe(1);
   });
 
   it('records a refused upgrade as an event with its status', async () => {
