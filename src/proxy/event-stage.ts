@@ -83,8 +83,9 @@ export function eventStage(options: EventStageOptions): ProxyStage {
       if (!wanted()) return;
       const clientBody = exchange.requestBody;
       const facts = exchange.method === 'POST' ? requestFacts(clientBody) : NO_FACTS;
-      const metered = exchange.method === 'POST' || responseExcerptBytes > 0;
-      const meter = metered ? new UsageMeter(facts, { excerptBytes: responseExcerptBytes, redact }) : undefined;
+      // Excerpts are for consumers of whole events (a file, the live stream, Redis), not for the ledger.
+      const excerptBytes = bus.hasSubscribers ? responseExcerptBytes : 0;
+      const meter = exchange.method === 'POST' || excerptBytes > 0 ? new UsageMeter(facts, { excerptBytes, redact }) : undefined;
       exchange.setSlot(METERING, { facts, clientBody, meter } satisfies Metering);
       if (meter !== undefined) {
         exchange.addTap({
@@ -125,7 +126,7 @@ export function eventStage(options: EventStageOptions): ProxyStage {
         stream: facts.stream,
         cache_status: exchange.cacheStatus,
         usage: MISSING_USAGE,
-        request_body: requestExcerpt(exchange, metering === undefined ? exchange.requestBody : metering.clientBody),
+        request_body: bus.hasSubscribers ? requestExcerpt(exchange, metering === undefined ? exchange.requestBody : metering.clientBody) : null,
         response_body: answer?.responseExcerpt ?? null,
         error_code: exchange.errorCode,
         aborted: exchange.aborted,
