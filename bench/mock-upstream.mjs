@@ -11,8 +11,10 @@ const completion = JSON.stringify({
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I help you today?' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
 });
-const chunk = (i) =>
-  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`;
+// With stream_options.include_usage, like OpenAI: "usage":null in every chunk, then a usage-only chunk.
+const chunk = (i, withUsage) =>
+  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]${withUsage ? ',"usage":null' : ''}}\n\n`;
+const usageChunk = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":50,"total_tokens":59}}\n\n`;
 const CHUNKS = 50;
 const CHUNK_INTERVAL_MS = 1;
 
@@ -27,14 +29,15 @@ const server = createServer((req, res) => {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const withUsage = body.includes('"include_usage":true');
     let sent = 0;
     const next = () => {
       if (res.destroyed) return;
       if (sent === CHUNKS) {
-        res.end('data: [DONE]\n\n');
+        res.end(withUsage ? `${usageChunk}data: [DONE]\n\n` : 'data: [DONE]\n\n');
         return;
       }
-      res.write(chunk(sent++));
+      res.write(chunk(sent++, withUsage));
       setTimeout(next, CHUNK_INTERVAL_MS);
     };
     next();

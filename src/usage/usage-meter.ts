@@ -78,8 +78,8 @@ export interface UsageMeterOptions {
  * buffering it whole: the usage of a JSON answer from its last few KiB (decompressed as it
  * passes when the provider compressed it), the usage chunk of a chat completions stream,
  * `response.completed` of a Responses stream. When the answer was cut before the provider said
- * its usage (the client left, the upstream died) or a stream ended without it, the usage is
- * estimated with the model's tokenizer from the prompt and the text streamed so far.
+ * its usage (the client left, the upstream died), the usage is estimated with the model's
+ * tokenizer from the prompt and the text streamed so far.
  */
 export class UsageMeter {
   private kind: Kind = 'other';
@@ -178,9 +178,10 @@ export class UsageMeter {
     }
     if (this.provided !== undefined) return this.provided;
     if (this.status < 200 || this.status >= 300) return MISSING_USAGE;
-    // Cut short, or a stream that ended without its usage: count what went each way.
-    const cut = aborted || !this.complete;
-    if (!cut && this.kind !== 'event-stream') return MISSING_USAGE;
+    // Cut short before the provider said its usage: count what went each way. A whole answer
+    // without usage (an upstream that ignores include_usage) stays missing: tokenizing every
+    // such answer would cost the proxy more CPU than the call itself.
+    if (!aborted && this.complete) return MISSING_USAGE;
     if (this.facts.json === undefined && this.streamed.length === 0) return MISSING_USAGE;
     return estimateUsage(this.model(), promptText(this.facts.json), this.streamedCompletion());
   }

@@ -159,8 +159,8 @@ describe('event body excerpts and USAGE_INJECT_STREAM_OPTIONS=false', () => {
     const sent = '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"x"}]}';
     await post(harness.url, token, sent, 'no-inject');
     expect(harness.mock.received.at(-1)?.body).toBe(sent);
-    // No usage from the provider: a finished stream is estimated from what passed.
-    expect((await recorder.of('no-inject')).usage.source).toBe('estimated');
+    // No usage from the provider, and a whole answer is not estimated.
+    expect((await recorder.of('no-inject')).usage.source).toBe('missing');
   });
 
   it('keeps bounded excerpts of both bodies, with secrets redacted', async () => {
