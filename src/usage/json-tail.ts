@@ -16,43 +16,65 @@ export class TailBuffer {
     }
   }
 
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+  bytes(): Buffer {
+    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
   }
 }
 
-/** Index just past the JSON value (object) starting at `start`, honouring strings; -1 when it does not close. */
-function objectEnd(text: string, start: number): number {
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const COLON = 0x3a;
+
+function isBlank(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Index just past the JSON object starting at `start`, honouring strings; -1 when it does not close. */
+function objectEnd(data: Buffer, start: number): number {
   let depth = 0;
   let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const char = text.charCodeAt(i);
+  for (let i = start; i < data.length; i++) {
+    const byte = data[i];
     if (inString) {
-      if (char === 0x5c) i++; // backslash: skip the escaped character
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x7b) depth++;
-    else if (char === 0x7d && --depth === 0) return i + 1;
+      if (byte === BACKSLASH) i++; // skip the escaped character
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN) depth++;
+    else if (byte === CLOSE && --depth === 0) return i + 1;
   }
   return -1;
 }
 
-const USAGE_KEY = /"usage"\s*:\s*\{/g;
+/** Where the object value of the `"usage"` key found at `key` starts; -1 when it is not `"usage": {`. */
+function valueStart(data: Buffer, key: number): number {
+  let i = key + USAGE_KEY.length;
+  while (isBlank(data[i])) i++;
+  if (data[i] !== COLON) return -1;
+  i++;
+  while (isBlank(data[i])) i++;
+  return data[i] === OPEN ? i : -1;
+}
 
-/** The last `"usage": {…}` object found in the text, parsed; undefined when there is none. */
-export function lastUsageObject(text: string): unknown {
-  let found: unknown;
-  USAGE_KEY.lastIndex = 0;
-  for (let match = USAGE_KEY.exec(text); match !== null; match = USAGE_KEY.exec(text)) {
-    const start = match.index + match[0].length - 1;
-    const end = objectEnd(text, start);
-    if (end === -1) break;
+const USAGE_KEY = Buffer.from('"usage"');
+
+/**
+ * The last `"usage": {…}` object of a JSON text, parsed; undefined when there is none. Searches
+ * from the end and decodes only the object itself. A `"usage"` inside a string value cannot match:
+ * the quotes of a string's content are escaped.
+ */
+export function lastUsageObject(data: Buffer): unknown {
+  for (let key = data.lastIndexOf(USAGE_KEY); key !== -1; key = key === 0 ? -1 : data.lastIndexOf(USAGE_KEY, key - 1)) {
+    const start = valueStart(data, key);
+    if (start === -1) continue;
+    const end = objectEnd(data, start);
+    if (end === -1) continue;
     try {
-      found = JSON.parse(text.slice(start, end));
+      return JSON.parse(data.toString('utf8', start, end));
     } catch {
-      // a "usage" inside some other string: keep looking
+      // not JSON after all: look further back
     }
-    USAGE_KEY.lastIndex = end;
   }
-  return found;
+  return undefined;
 }

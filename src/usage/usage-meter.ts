@@ -173,8 +173,7 @@ export class UsageMeter {
 
   private usage(aborted: boolean): EventUsage | Promise<EventUsage> {
     if (this.tail !== undefined && this.provided === undefined) {
-      const text = this.tail.text();
-      this.provided = usageFromProvider(lastUsageObject(text));
+      this.provided = usageFromProvider(lastUsageObject(this.tail.bytes()));
     }
     if (this.provided !== undefined) return this.provided;
     if (this.status < 200 || this.status >= 300) return MISSING_USAGE;

@@ -25,9 +25,12 @@ describe('provider usage', () => {
 
   it('finds the last usage object in the tail of a JSON body, not one quoted inside a string', () => {
     const body = JSON.stringify({ choices: [{ message: { content: 'say "usage": {"prompt_tokens": 99}' } }], usage: { prompt_tokens: 1, total_tokens: 1 } });
-    expect(lastUsageObject(body)).toEqual({ prompt_tokens: 1, total_tokens: 1 });
-    expect(lastUsageObject(body.slice(20))).toEqual({ prompt_tokens: 1, total_tokens: 1 });
-    expect(lastUsageObject('{"data":[1,2,3]}')).toBeUndefined();
+    expect(lastUsageObject(Buffer.from(body))).toEqual({ prompt_tokens: 1, total_tokens: 1 });
+    expect(lastUsageObject(Buffer.from(body.slice(20)))).toEqual({ prompt_tokens: 1, total_tokens: 1 });
+    expect(lastUsageObject(Buffer.from('{"data":[1,2,3]}'))).toBeUndefined();
+    expect(lastUsageObject(Buffer.from('{"usage" :\n {"prompt_tokens":2,"x":{"y":"}"}}, "usage": null}'))).toEqual({ prompt_tokens: 2, x: { y: '}' } });
+    // The tail of a large answer may start anywhere: an object cut at its start is skipped.
+    expect(lastUsageObject(Buffer.from('_tokens":3}, "usage": {"prompt_tokens":4}'))).toEqual({ prompt_tokens: 4 });
   });
 });
 
