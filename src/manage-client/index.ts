@@ -9,6 +9,7 @@ export {
   type ManageClientOptions,
   type TokenListFilter,
 } from './client.js';
+export { createEventStreamParser, openManageEventStream, type ManageEventStream, type OpenEventStreamOptions, type StreamItem } from './event-stream.js';
 export type {
   BulkRevokeResponse,
   CacheStatsResponse,

@@ -1,0 +1,313 @@
+import type { EventSource, ReceivedEvent } from '../events/index.js';
+import { backoffDelayMs, pause, type BackoffPolicy } from './backoff.js';
+import { SinkError, type Sink } from './sink.js';
+
+export interface DispatcherOptions {
+  readonly source: EventSource;
+  readonly sink: Sink;
+  /** Events per send, at most. */
+  readonly batchSize: number;
+  /** No event waits longer than this for its batch to fill. */
+  readonly flushIntervalMs: number;
+  /** Events read from the source and not yet acknowledged, at most (the read-ahead); raised to batchSize when smaller. */
+  readonly bufferSize: number;
+  /** Sends after the first one that failed; then the events go to the source's dead letter. */
+  readonly maxRetries: number;
+  readonly backoff: BackoffPolicy;
+  /** How long a graceful stop may take to ship what was read before it gives up. */
+  readonly drainTimeoutMs: number;
+  /** Longest wait on the source for new events, so that a stop is noticed soon. Default 500 ms. */
+  readonly readWaitMs?: number;
+  readonly random?: () => number;
+  /** Retries and dead letters, as they happen (for messages). */
+  readonly onNotice?: (notice: DispatcherNotice) => void;
+}
+
+export type DispatcherNotice =
+  | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly events: number; readonly reason: string }
+  | { readonly kind: 'dead-letter'; readonly events: number; readonly reason: string };
+
+export interface DispatcherStats {
+  /** Events the sink took (and the source acknowledged). */
+  readonly delivered: number;
+  /** Sends repeated after a retryable failure. */
+  readonly retried: number;
+  /** Events handed to the source's dead letter (retries exhausted, or refused for good). */
+  readonly deadLettered: number;
+  /** Sends the sink took whole. */
+  readonly batches: number;
+  /** Events read and not yet acknowledged or dead-lettered. */
+  readonly buffered: number;
+  /** Events read but neither acknowledged nor dead-lettered when the dispatcher stopped (drain timed out, stopped at once, or failed). */
+  readonly abandoned: number;
+}
+
+export interface Dispatcher {
+  /** Ships events until stopped; resolves once drained, rejects when the sink refuses our credentials or the source fails. */
+  run(): Promise<DispatcherStats>;
+  /** Graceful: stops reading, ships and acknowledges what was read (at most drainTimeoutMs), then run() resolves. */
+  stop(): void;
+  /** Stops now: what is in flight is neither acknowledged nor dead-lettered (a Redis consumer group delivers it again). */
+  abort(): void;
+  stats(): DispatcherStats;
+}
+
+/** The source failed (reading, acknowledging or dead-lettering): the dispatcher stops. */
+export class EventSourceError extends Error {
+  override readonly name = 'EventSourceError';
+  constructor(operation: string, cause: unknown) {
+    super(`event source failed while ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** A wake-up call between the two loops: wait() resolves at the next wake() or after the timeout. */
+function createWakeup() {
+  let waiting: (() => void) | undefined;
+  return {
+    wait(timeoutMs?: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          waiting = undefined;
+          resolve();
+        }
+        waiting = done;
+      });
+    },
+    wake(): void {
+      waiting?.();
+    },
+  };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The dispatcher's loop: one task reads from the source into a bounded read-ahead buffer, another
+ * sends batches of it to the sink (when a batch is full or its oldest event has waited
+ * flushIntervalMs) and acknowledges each event only after the sink took it. A failed send is
+ * retried with exponential backoff and full jitter; after the last retry, or at once when the
+ * sink refuses the events for good, they go to the source's dead letter.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { source, sink, batchSize, maxRetries } = options;
+  const bufferSize = Math.max(options.bufferSize, batchSize);
+  const readWaitMs = options.readWaitMs ?? 500;
+  const random = options.random ?? Math.random;
+  const notify = options.onNotice ?? (() => undefined);
+  const halt = new AbortController();
+  const senderWake = createWakeup();
+  const readerWake = createWakeup();
+
+  // Read and not yet sent: a queue with a moving head (no copying per batch).
+  let queue: ReceivedEvent[] = [];
+  let head = 0;
+  let inFlight = 0;
+  /** When the oldest queued event arrived (ms). */
+  let oldestAt = 0;
+  let stopping = false;
+  let readerDone = false;
+  let failure: unknown;
+  let abandoned = 0;
+  let drainTimer: NodeJS.Timeout | undefined;
+  let delivered = 0;
+  let retried = 0;
+  let deadLettered = 0;
+  let batches = 0;
+
+  const queued = () => queue.length - head;
+
+  function take(count: number): ReceivedEvent[] {
+    const batch = queue.slice(head, head + count);
+    head += batch.length;
+    if (head >= queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head > 4096 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    return batch;
+  }
+
+  function fail(error: unknown): void {
+    failure ??= error;
+    stopping = true;
+    halt.abort();
+    readerWake.wake();
+    senderWake.wake();
+  }
+
+  async function ack(events: readonly ReceivedEvent[]): Promise<boolean> {
+    try {
+      await source.ack(events);
+      delivered += events.length;
+      return true;
+    } catch (error) {
+      fail(new EventSourceError('acknowledging', error));
+      return false;
+    }
+  }
+
+  async function deadLetter(events: readonly ReceivedEvent[], reason: string): Promise<boolean> {
+    try {
+      await source.deadLetter(events, reason);
+      deadLettered += events.length;
+      notify({ kind: 'dead-letter', events: events.length, reason });
+      return true;
+    } catch (error) {
+      fail(new EventSourceError('dead-lettering', error));
+      return false;
+    }
+  }
+
+  /** Sends one batch until the sink took it, it went to the dead letter, or the dispatcher halts. */
+  async function deliver(batch: ReceivedEvent[]): Promise<void> {
+    let remaining = batch;
+    let attempt = 0;
+    while (remaining.length > 0) {
+      if (halt.signal.aborted) {
+        abandoned += remaining.length;
+        return;
+      }
+      let error: unknown;
+      let failed = false;
+      try {
+        await sink.send(
+          remaining.map((received) => received.event),
+          halt.signal,
+        );
+      } catch (caught) {
+        error = caught;
+        failed = true;
+      }
+      if (!failed) {
+        if (await ack(remaining)) batches += 1;
+        else abandoned += remaining.length;
+        return;
+      }
+      const sinkError = error instanceof SinkError ? error : undefined;
+      const taken = Math.min(sinkError?.delivered ?? 0, remaining.length);
+      if (taken > 0) {
+        if (!(await ack(remaining.slice(0, taken)))) return void (abandoned += remaining.length);
+        remaining = remaining.slice(taken);
+      }
+      if (halt.signal.aborted) continue; // stopped mid-send: the rest is abandoned, not retried
+      if (sinkError?.failure === 'refused') {
+        abandoned += remaining.length;
+        return fail(sinkError);
+      }
+      const reason = reasonOf(error);
+      if (sinkError?.failure === 'permanent') {
+        const refused = remaining.slice(0, sinkError.affected ?? remaining.length);
+        if (!(await deadLetter(refused, reason))) return void (abandoned += remaining.length);
+        remaining = remaining.slice(refused.length);
+        attempt = 0;
+        continue;
+      }
+      attempt += 1;
+      if (attempt > maxRetries) {
+        const given = maxRetries === 0 ? reason : `${reason} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})`;
+        if (!(await deadLetter(remaining, given))) abandoned += remaining.length;
+        return;
+      }
+      retried += 1;
+      const delayMs = backoffDelayMs(attempt, options.backoff, random);
+      notify({ kind: 'retry', attempt, delayMs, events: remaining.length, reason });
+      await pause(delayMs, halt.signal);
+    }
+  }
+
+  async function readLoop(): Promise<void> {
+    try {
+      while (!stopping) {
+        const room = bufferSize - queued() - inFlight;
+        if (room <= 0) {
+          await readerWake.wait();
+          continue;
+        }
+        const received = await source.read(Math.min(room, batchSize), readWaitMs);
+        if (received.length === 0) continue;
+        if (queued() === 0) oldestAt = Date.now();
+        for (const event of received) queue.push(event);
+        senderWake.wake();
+      }
+    } catch (error) {
+      fail(new EventSourceError('reading', error));
+    } finally {
+      readerDone = true;
+      senderWake.wake();
+    }
+  }
+
+  async function sendLoop(): Promise<void> {
+    for (;;) {
+      if (halt.signal.aborted) {
+        abandoned += queued();
+        take(queued());
+        return;
+      }
+      if (queued() === 0) {
+        if (readerDone) return;
+        await senderWake.wait();
+        continue;
+      }
+      if (queued() < batchSize && !stopping) {
+        const dueInMs = oldestAt + options.flushIntervalMs - Date.now();
+        if (dueInMs > 0) {
+          await senderWake.wait(dueInMs);
+          continue;
+        }
+      }
+      // Events left behind a full batch are newer than oldestAt: they may go early, never late.
+      const batch = take(batchSize);
+      inFlight = batch.length;
+      try {
+        await deliver(batch);
+      } finally {
+        inFlight = 0;
+        readerWake.wake();
+      }
+    }
+  }
+
+  let running: Promise<DispatcherStats> | undefined;
+
+  async function run(): Promise<DispatcherStats> {
+    try {
+      await Promise.all([readLoop(), sendLoop()]);
+    } finally {
+      clearTimeout(drainTimer);
+    }
+    if (failure !== undefined) throw failure;
+    return stats();
+  }
+
+  function stats(): DispatcherStats {
+    return { delivered, retried, deadLettered, batches, buffered: queued() + inFlight, abandoned };
+  }
+
+  return {
+    run() {
+      running ??= run();
+      return running;
+    },
+    stop() {
+      if (stopping) return;
+      stopping = true;
+      drainTimer = setTimeout(() => halt.abort(), options.drainTimeoutMs);
+      readerWake.wake();
+      senderWake.wake();
+    },
+    abort() {
+      stopping = true;
+      halt.abort();
+      readerWake.wake();
+      senderWake.wake();
+    },
+    stats,
+  };
+}
