@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { HttpCache } from '../cache/index.js';
 import { ProxyError } from '../errors.js';
 import { cacheRoutes } from './cache-routes.js';
+import { eventRoutes, type LiveEventsOptions } from './event-routes.js';
 import { createSecretMatcher } from '../security/index.js';
 import {
   deleteProject,
@@ -42,6 +43,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly tokenCreated: () => void;
   /** The response cache behind /manage/cache; undefined when HTTP_CACHE_ENABLED=false. */
   readonly cache?: HttpCache | undefined;
+  /** The bus behind GET /manage/events; without it the route is not there. */
+  readonly liveEvents?: LiveEventsOptions;
 }
 
 const HOUR_MS = 3_600_000;
@@ -307,4 +310,5 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
   );
 
   cacheRoutes(parent, options.cache);
+  if (options.liveEvents) eventRoutes(parent, options.liveEvents);
 }

@@ -210,6 +210,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     tokenCreated: auth.tokenCreated,
     cache,
+    liveEvents: { bus: events, maxQueuedEvents: config.events.bufferSize },
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
