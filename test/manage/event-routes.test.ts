@@ -29,7 +29,7 @@ describe('GET /manage/events (the real server)', () => {
   afterAll(() => harness.close());
 
   it('refuses a missing or wrong management token with 401 in the OpenAI error shape', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }] as Record<string, string>[]) {
       const response = await fetch(`${harness.url}/manage/events`, { headers });
       expect(response.status).toBe(401);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_management_token');
