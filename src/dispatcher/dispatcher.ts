@@ -230,7 +230,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           continue;
         }
         const received = await source.read(Math.min(room, batchSize), readWaitMs);
-        if (received.length === 0) continue;
+        if (received.length === 0) {
+          // A source that answers [] at once (closed, or not waiting as it should) must not starve the event loop.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
         if (queued() === 0) oldestAt = Date.now();
         for (const event of received) queue.push(event);
         senderWake.wake();

@@ -172,6 +172,17 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     expect(source.maxOutstanding).toBeLessThanOrEqual(50);
     expect(source.maxOutstanding).toBeGreaterThan(20); // it does read ahead of the sink
   });
+
+  it('does not starve the event loop when a source answers [] at once instead of waiting', async () => {
+    const source = createFakeSource();
+    const hasty = { ...source, read: async () => [] };
+    const sink = await receiver(() => ({ status: 200 }));
+    const dispatcher = dispatcherFor(source, webhook(sink.url), { source: hasty });
+    const running = dispatcher.run();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a timer still fires
+    dispatcher.stop();
+    expect(await running).toMatchObject({ delivered: 0, abandoned: 0 });
+  });
 });
 
 describe('backoff with full jitter', () => {
