@@ -29,7 +29,19 @@ export function createEventStreamWriter(res: ServerResponse, maxQueuedEvents: nu
   let reportedDropped = 0;
   let ended = false;
 
+  let isCorked = false;
+  const uncork = () => {
+    isCorked = false;
+    res.uncork();
+  };
+
+  /** Frames written in the same tick (the bus delivers in bursts) leave in one socket write. */
   function write(text: string): void {
+    if (!isCorked) {
+      isCorked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     if (!res.write(text)) isBehind = true;
   }
 
