@@ -57,6 +57,8 @@ export function eventRoutes(parent: FastifyInstance, options: LiveEventsOptions)
   routes.get(
     '/manage/events',
     {
+      // A HEAD request would hold a subscription open with nothing to send it.
+      exposeHeadRoute: false,
       schema: {
         tags: ['events'],
         summary: 'Live stream of proxy events (text/event-stream)',

@@ -146,6 +146,28 @@ describe('llm-proxy dispatcher (built CLI) in live mode against a real server', 
     }
   });
 
+  it('exits 3, after saying so, when the sink refuses its credentials (webhook 401)', async () => {
+    const hook = await listenOnLoopback(
+      createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(req.method === 'POST' ? 401 : 204).end());
+      }),
+    );
+    try {
+      const dispatcher = startDispatcher(
+        ['--service', 'webhook', '--endpoint', hook.url, '--webhook-secret', 'whsec', '--flush-interval', '50ms', ...connection()],
+        temp.dir,
+      );
+      await dispatcher.waitFor(/→ webhook/);
+      await chat('refused');
+      expect(await dispatcher.exited).toBe(3);
+      expect(dispatcher.stderr()).toMatch(/Error: the webhook at http:\/\/127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\): check the receiver and --webhook-secret/);
+      expect(dispatcher.stderr()).not.toContain('whsec');
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('exits 3 when the server refuses the management token', async () => {
     const result = await runCli(['dispatcher', '--endpoint', join(temp.dir, 'x.jsonl'), '--manage-api-base-url', harness.url, '--management-token', 'wrong'], {
       cwd: temp.dir,

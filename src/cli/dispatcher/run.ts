@@ -145,6 +145,12 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
     await source.close().catch(() => undefined);
     await sink.close().catch(() => undefined);
   }
-  writeLine(io.stderr, summaryText(dispatcher.stats(), Date.now() - startedAt, serverDropped?.()));
+  const stats = dispatcher.stats();
+  writeLine(io.stderr, summaryText(stats, Date.now() - startedAt, serverDropped?.()));
   if (failure !== undefined) throw stopError(failure);
+  if (stats.abandoned > 0) {
+    const why = signals > 1 ? 'stopped at the second signal' : `not shipped within --drain-timeout ${settings.drainTimeoutMs / 1000}s`;
+    const fate = settings.bus === 'redis-streams' ? 'Redis Streams delivers them again to the group' : 'events of the live stream are lost';
+    throw new DispatcherExitError(`${stats.abandoned} events read were not delivered (${why}): ${fate}`, EXIT.general);
+  }
 }
