@@ -60,7 +60,8 @@ a status line shows events/s, totals and lag; SIGTERM or Ctrl+C ships what was r
 
 Exit codes:
   0  stopped by SIGTERM/SIGINT after shipping what was read
-  1  invalid flags or settings (unknown --service, missing --endpoint, ...)
+  1  invalid flags or settings (unknown --service, missing --endpoint, ...), or events read
+     and left undelivered at the stop (drain timeout, second signal)
   2  the server, Redis or the sink could not be reached at start
   3  credentials refused: the management token (HTTP 401), or the sink's key (HTTP 401/403)
 
