@@ -211,6 +211,13 @@ export const ERROR_CATALOGUE = {
     message: 'The response cache is disabled (HTTP_CACHE_ENABLED=false): there is nothing to purge or count',
     exitCode: 1,
   },
+  audit_disabled: {
+    status: 409,
+    type: REQUEST,
+    message:
+      'The audit log is not kept in the database (AUDIT_ENABLED=false or AUDIT_STORE_IN_DB=false): read AUDIT_LOG_FILE instead, or restart the server with both true (the defaults)',
+    exitCode: 1,
+  },
   not_found: {
     status: 404,
     type: REQUEST,

@@ -2,6 +2,37 @@ import type { ListenAddress } from './units.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Where events go: the in-process bus only, or also a Redis stream that dispatchers read. */
+export interface EventsConfig {
+  readonly backend: 'in-memory' | 'redis-streams';
+  /** Events held in memory per bus (in-process subscribers; with Redis, those not yet sent) before new ones are dropped. */
+  readonly bufferSize: number;
+  readonly redisStreams: RedisStreamsSettings;
+}
+
+/** LLM_PROXY_EVENT_BUS=redis-streams: the Go original's REDIS_* names and defaults. */
+export interface RedisStreamsSettings {
+  /** host:port (REDIS_ADDR). */
+  readonly address: string;
+  readonly db: number;
+  /** REDIS_PASSWORD: never log it. */
+  readonly password: string | undefined;
+  readonly streamKey: string;
+  /** Where a consumer puts entries its sink refused for good (default `<streamKey>:dead-letter`). */
+  readonly deadLetterStreamKey: string;
+  readonly consumerGroup: string;
+  /** undefined: a consumer makes one up (`dispatcher-<hostname>-<pid>`). */
+  readonly consumerName: string | undefined;
+  /** Approximate MAXLEN of the stream; 0 = no trimming. */
+  readonly maxLen: number;
+  /** How long a consumer's read waits for new entries. */
+  readonly blockMs: number;
+  /** Entries pending this long with a consumer (that died) are claimed by another. */
+  readonly claimIdleMs: number;
+  /** Entries a consumer reads at once. */
+  readonly batchSize: number;
+}
+
 /** The server's configuration: validated once at start, then frozen. */
 export interface Config {
   readonly listen: ListenAddress;
@@ -35,7 +66,17 @@ export interface Config {
     readonly maxConnections: number;
   };
   readonly auth: { readonly tokenCacheTtlMs: number };
-  readonly events: { readonly backend: 'in-memory'; readonly bufferSize: number };
+  readonly events: EventsConfig;
+  /** What every proxied call's event holds, and the server's own JSON-lines copy of them. */
+  readonly observability: {
+    /** FILE_EVENT_LOG: one JSON line per proxied call, appended (reopened on SIGHUP); undefined = none. */
+    readonly fileEventLog: string | undefined;
+    /** Bytes of request / response body kept in an event (secrets redacted); 0 = none. */
+    readonly maxRequestBodyBytes: number;
+    readonly maxResponseBodyBytes: number;
+    /** Ask chat streams for their usage when the client did not (and hide it from that client). */
+    readonly injectStreamUsage: boolean;
+  };
   readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly requests: boolean };
   readonly shutdown: { readonly drainTimeoutMs: number };
   readonly cache: {
@@ -49,9 +90,23 @@ export interface Config {
     readonly defaultTtlMs: number;
     /** How a stored event stream is replayed: with its original gaps (capped) or at once. */
     readonly streamReplay: 'paced' | 'fast';
-    /** REDIS_CACHE_URL, or redis://REDIS_ADDR/REDIS_DB; may hold a password: never log it. */
+    /** REDIS_CACHE_URL, or redis://[:REDIS_PASSWORD@]REDIS_ADDR/REDIS_DB; may hold a password: never log it. */
     readonly redisUrl: string;
     readonly redisKeyPrefix: string;
+  };
+  /** The audit log of management actions (src/audit). */
+  readonly audit: {
+    readonly enabled: boolean;
+    /** JSON Lines file the records are appended to; undefined = none. */
+    readonly logFile: string | undefined;
+    /** Create the file's missing parent directories (mode 0700). */
+    readonly createDir: boolean;
+    /** Also keep the records in the audit_events table (what GET /manage/audit reads). */
+    readonly storeInDb: boolean;
+    /** Take the client IP from X-Forwarded-For / X-Real-IP: only behind a reverse proxy that sets them. */
+    readonly trustProxyHeaders: boolean;
+    /** Also record reads (lists and gets); off by default: changes and refusals only. */
+    readonly recordReads: boolean;
   };
   readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
 }

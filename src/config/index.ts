@@ -1,9 +1,10 @@
-export type { Config, LogLevel } from './config.js';
+export type { Config, EventsConfig, LogLevel, RedisStreamsSettings } from './config.js';
 export {
   ConfigError,
   buildConfig,
   createTestConfig,
   loadConfig,
+  loadEventsConfig,
   resolveSettings,
   type LoadConfigOptions,
   type ResolvedSettings,

@@ -1,6 +1,8 @@
-import type { Config } from './config.js';
+import { dirname, join } from 'node:path';
+import type { z } from 'zod';
+import type { Config, EventsConfig } from './config.js';
 import { readEnvFile } from './env-file.js';
-import { SETTING_NAMES, settingsSchema, type SettingName } from './schema.js';
+import { SETTING_NAMES, eventSettingsSchema, settingsSchema, type EventSettings, type SettingName } from './schema.js';
 
 export type SettingSource = 'flag' | 'environment' | '.env file' | 'default';
 
@@ -27,8 +29,17 @@ export interface ResolvedSettings {
 /** Settings that tools conventionally also read in lower case (curl, Go, undici). */
 const LOWER_CASE_ALIASES = new Set<SettingName>(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
 
+/** Settings for which an explicitly empty value means "off" rather than "unset, use the default". */
+const EMPTY_MEANS_OFF = new Set<SettingName>(['AUDIT_LOG_FILE']);
+
 function present(value: string | undefined): value is string {
   return value !== undefined && value !== '';
+}
+
+/** The audit file goes beside the database (data/audit.log with the default DATABASE_PATH). */
+function defaultAuditLogFile(databasePath: string): string {
+  const inMemory = databasePath === ':memory:' || databasePath === '';
+  return inMemory ? join('data', 'audit.log') : join(dirname(databasePath), 'audit.log');
 }
 
 /** Merges flags > environment > `.env` file for every known setting (defaults come later). */
@@ -46,7 +57,8 @@ export function resolveSettings(options: LoadConfigOptions = {}): ResolvedSettin
       [alias, 'environment'],
       [fileValues?.[name], '.env file'],
     ];
-    const found = layers.find(([value]) => present(value));
+    const isSet = EMPTY_MEANS_OFF.has(name) ? (value: string | undefined) => value !== undefined : present;
+    const found = layers.find(([value]) => isSet(value));
     if (found) {
       values[name] = found[0];
       sources[name] = found[1];
@@ -63,18 +75,47 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Parses resolved settings with a schema; a bad value throws ConfigError naming it and where it came from. */
+function validate<T extends z.ZodType>(schema: T, resolved: ResolvedSettings): z.output<T> {
+  const result = schema.safeParse(resolved.values);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'configuration') as SettingName;
+    const source = resolved.sources[name];
+    return `  ${name}${source ? ` (from ${source === '.env file' ? resolved.envFilePath : source})` : ''}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+function eventsConfig(s: EventSettings): EventsConfig {
+  return {
+    backend: s.LLM_PROXY_EVENT_BUS,
+    bufferSize: s.OBSERVABILITY_BUFFER_SIZE,
+    redisStreams: {
+      address: s.REDIS_ADDR,
+      db: s.REDIS_DB,
+      password: s.REDIS_PASSWORD,
+      streamKey: s.REDIS_STREAM_KEY,
+      deadLetterStreamKey: s.REDIS_DEAD_LETTER_STREAM_KEY ?? `${s.REDIS_STREAM_KEY}:dead-letter`,
+      consumerGroup: s.REDIS_CONSUMER_GROUP,
+      consumerName: s.REDIS_CONSUMER_NAME,
+      maxLen: s.REDIS_STREAM_MAX_LEN,
+      blockMs: s.REDIS_STREAM_BLOCK_TIME,
+      claimIdleMs: s.REDIS_STREAM_CLAIM_TIME,
+      batchSize: s.REDIS_STREAM_BATCH_SIZE,
+    },
+  };
+}
+
+/** redis://[:password@]REDIS_ADDR/REDIS_DB: the cache's Redis when REDIS_CACHE_URL is not set. */
+function redisUrlOf(s: EventSettings): string {
+  const auth = s.REDIS_PASSWORD === undefined ? '' : `:${encodeURIComponent(s.REDIS_PASSWORD)}@`;
+  return `redis://${auth}${s.REDIS_ADDR}/${s.REDIS_DB}`;
+}
+
 /** Validates resolved settings into a frozen Config; a bad value throws ConfigError naming it. */
 export function buildConfig(resolved: ResolvedSettings): Config {
-  const result = settingsSchema.safeParse(resolved.values);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'configuration') as SettingName;
-      const source = resolved.sources[name];
-      return `  ${name}${source ? ` (from ${source === '.env file' ? resolved.envFilePath : source})` : ''}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const s = result.data;
+  const s = validate(settingsSchema, resolved);
   return deepFreeze({
     listen: s.LISTEN_ADDR,
     database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH, lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT },
@@ -92,7 +133,13 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     },
     clients: { headerTimeoutMs: s.CLIENT_HEADER_TIMEOUT, bodyTimeoutMs: s.CLIENT_BODY_TIMEOUT, maxConnections: s.MAX_CLIENT_CONNECTIONS },
     auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },
-    events: { backend: s.LLM_PROXY_EVENT_BUS, bufferSize: s.OBSERVABILITY_BUFFER_SIZE },
+    events: eventsConfig(s),
+    observability: {
+      fileEventLog: s.FILE_EVENT_LOG,
+      maxRequestBodyBytes: s.OBSERVABILITY_MAX_REQUEST_BODY_BYTES,
+      maxResponseBodyBytes: s.OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
+      injectStreamUsage: s.USAGE_INJECT_STREAM_OPTIONS,
+    },
     log: { level: s.LOG_LEVEL, format: s.LOG_FORMAT, requests: s.LOG_REQUESTS },
     shutdown: { drainTimeoutMs: s.SHUTDOWN_TIMEOUT },
     cache: {
@@ -102,8 +149,16 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       maxObjectBytes: s.HTTP_CACHE_MAX_OBJECT_BYTES,
       defaultTtlMs: s.HTTP_CACHE_DEFAULT_TTL,
       streamReplay: s.HTTP_CACHE_STREAM_REPLAY,
-      redisUrl: s.REDIS_CACHE_URL ?? `redis://${s.REDIS_ADDR}/${s.REDIS_DB}`,
+      redisUrl: s.REDIS_CACHE_URL ?? redisUrlOf(s),
       redisKeyPrefix: s.REDIS_CACHE_KEY_PREFIX,
+    },
+    audit: {
+      enabled: s.AUDIT_ENABLED,
+      logFile: s.AUDIT_LOG_FILE === undefined ? defaultAuditLogFile(s.DATABASE_PATH) : s.AUDIT_LOG_FILE.trim() || undefined,
+      createDir: s.AUDIT_CREATE_DIR,
+      storeInDb: s.AUDIT_STORE_IN_DB,
+      trustProxyHeaders: s.AUDIT_TRUST_PROXY_HEADERS,
+      recordReads: s.AUDIT_READS,
     },
     secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
   });
@@ -111,6 +166,14 @@ export function buildConfig(resolved: ResolvedSettings): Config {
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   return buildConfig(resolveSettings(options));
+}
+
+/**
+ * The event bus settings alone (flags > environment > `.env` > defaults), for a process that is not
+ * the server (the dispatcher): no MANAGEMENT_TOKEN needed. Throws ConfigError like loadConfig.
+ */
+export function loadEventsConfig(options: LoadConfigOptions = {}): EventsConfig {
+  return deepFreeze(eventsConfig(validate(eventSettingsSchema, resolveSettings(options))));
 }
 
 /** A valid Config for tests: defaults, an in-test management token, and the given settings. */

@@ -38,6 +38,11 @@ const byteSize = parsed((text) => {
   return bytes !== undefined && bytes > 0 ? bytes : undefined;
 }, 'a positive size in bytes such as 10485760, 10MB or 10MiB');
 
+const byteSizeOrZero = parsed((text) => {
+  const bytes = parseByteSize(text);
+  return bytes !== undefined && bytes >= 0 ? bytes : undefined;
+}, 'a size in bytes such as 65536, 64KiB or 0 (off)');
+
 const positiveInt = parsed((text) => {
   const value = Number(text.trim());
   return Number.isInteger(value) && value > 0 ? value : undefined;
@@ -105,8 +110,36 @@ const encryptionKey = parsed((text) => {
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
 }, 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`');
 
+/** Redis Streams is the event bus across processes; the name must not be empty. */
+const streamKey = parsed((text) => (text.trim() === '' ? undefined : text.trim()), 'a Redis key name such as llm-proxy-events');
+
+/**
+ * The event bus settings: read by the server and, on their own (no MANAGEMENT_TOKEN needed), by
+ * the dispatcher (`eventSettingsSchema`). REDIS_ADDR/REDIS_DB/REDIS_PASSWORD are shared with the
+ * response cache's Redis.
+ */
+const eventSettingsShape = {
+  LLM_PROXY_EVENT_BUS: oneOf(['in-memory', 'redis-streams'] as const, { memory: 'in-memory' }).default('in-memory'),
+  OBSERVABILITY_BUFFER_SIZE: positiveInt.default(1000),
+  REDIS_ADDR: hostPort.prefault('localhost:6379'),
+  REDIS_DB: nonNegativeInt.default(0),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_STREAM_KEY: streamKey.prefault('llm-proxy-events'),
+  REDIS_CONSUMER_GROUP: streamKey.prefault('llm-proxy-dispatchers'),
+  REDIS_CONSUMER_NAME: streamKey.optional(),
+  REDIS_STREAM_MAX_LEN: nonNegativeInt.default(10_000),
+  REDIS_STREAM_BLOCK_TIME: duration.prefault('5s'),
+  REDIS_STREAM_CLAIM_TIME: duration.prefault('30s'),
+  REDIS_STREAM_BATCH_SIZE: positiveInt.default(100),
+  REDIS_DEAD_LETTER_STREAM_KEY: streamKey.optional(),
+};
+
+export const eventSettingsSchema = z.object(eventSettingsShape);
+export type EventSettings = z.output<typeof eventSettingsSchema>;
+
 export const settingsSchema = z
   .object({
+    ...eventSettingsShape,
     LISTEN_ADDR: parsed(parseListenAddress, 'host:port such as :8080, 127.0.0.1:8080 or [::1]:8080').prefault(':8080'),
     DATABASE_PATH: z.string().default('data/llm-proxy.db'),
     DB_DRIVER: oneOf(['sqlite'] as const).default('sqlite'),
@@ -120,8 +153,6 @@ export const settingsSchema = z
     LOG_REQUESTS: bool.default(true),
     ENCRYPTION_KEY: encryptionKey.optional(),
     REQUIRE_ENCRYPTION_KEY: bool.default(false),
-    LLM_PROXY_EVENT_BUS: oneOf(['in-memory'] as const, { memory: 'in-memory' }).default('in-memory'),
-    OBSERVABILITY_BUFFER_SIZE: positiveInt.default(1000),
     REQUEST_TIMEOUT: duration.prefault('10m'),
     UPSTREAM_CONNECT_TIMEOUT: duration.prefault('10s'),
     UPSTREAM_RESPONSE_HEADER_TIMEOUT: duration.optional(),
@@ -137,6 +168,11 @@ export const settingsSchema = z
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
+    // Events: what each proxied call records, and where besides the bus it goes
+    FILE_EVENT_LOG: z.string().optional(),
+    OBSERVABILITY_MAX_REQUEST_BODY_BYTES: byteSizeOrZero.prefault('64KiB'),
+    OBSERVABILITY_MAX_RESPONSE_BODY_BYTES: byteSizeOrZero.prefault('256KiB'),
+    USAGE_INJECT_STREAM_OPTIONS: bool.default(true),
     // HTTP response cache
     HTTP_CACHE_ENABLED: bool.default(true),
     HTTP_CACHE_BACKEND: oneOf(['in-memory', 'redis'] as const, { memory: 'in-memory' }).default('in-memory'),
@@ -144,10 +180,16 @@ export const settingsSchema = z
     HTTP_CACHE_MAX_OBJECT_BYTES: byteSize.prefault('1MiB'),
     HTTP_CACHE_DEFAULT_TTL: durationOrZero.prefault('300s'),
     HTTP_CACHE_STREAM_REPLAY: oneOf(['paced', 'fast'] as const).default('paced'),
-    REDIS_ADDR: hostPort.prefault('localhost:6379'),
-    REDIS_DB: nonNegativeInt.default(0),
     REDIS_CACHE_URL: redisUrl.optional(),
     REDIS_CACHE_KEY_PREFIX: z.string().default('llmproxy:cache:'),
+    // Audit log of management actions
+    AUDIT_ENABLED: bool.default(true),
+    /** Unset: audit.log beside the database; set empty: no file (see EMPTY_MEANS_OFF in load-config.ts). */
+    AUDIT_LOG_FILE: z.string().optional(),
+    AUDIT_CREATE_DIR: bool.default(true),
+    AUDIT_STORE_IN_DB: bool.default(true),
+    AUDIT_TRUST_PROXY_HEADERS: bool.default(false),
+    AUDIT_READS: bool.default(false),
   })
   .superRefine((settings, ctx) => {
     if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {

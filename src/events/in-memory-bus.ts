@@ -1,17 +1,25 @@
 import type { ProxyEvent } from './proxy-event.js';
+import type { RemotePublisherStats } from './redis-streams-publisher.js';
 
 export type EventHandler = (event: ProxyEvent) => void;
 
 export interface EventBusStats {
+  /** Events handed to the bus. */
   readonly published: number;
+  /** Events handed to the in-process subscribers. */
   readonly delivered: number;
+  /** Events the in-process subscribers did not get (their buffer was full). */
   readonly dropped: number;
+  /** LLM_PROXY_EVENT_BUS=redis-streams: the publishing to Redis (its own buffer and drops). */
+  readonly remote?: RemotePublisherStats;
 }
 
 /** Publishing never blocks and never fails a request: a full buffer drops the event and counts it. */
 export interface EventBus {
   publish(event: ProxyEvent): void;
+  /** In-process subscribers get every event (also when events go to Redis too). */
   subscribe(handler: EventHandler): () => void;
+  /** Whether anything wants events (subscribers, or a remote transport): nothing is built otherwise. */
   readonly hasSubscribers: boolean;
   stats(): EventBusStats;
   /** Delivers what is buffered, then stops accepting events. */

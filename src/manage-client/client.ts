@@ -1,4 +1,6 @@
 import type {
+  AuditEventResponse,
+  AuditListResponse,
   BulkRevokeResponse,
   CacheStatsResponse,
   CreateProjectBody,
@@ -10,6 +12,8 @@ import type {
   TokenResponse,
   UpdateProjectBody,
   UpdateTokenBody,
+  UsageGranularity,
+  UsageResponse,
 } from '../manage/index.js';
 import { ManageApiError, ManageUnreachableError, apiErrorOf, networkReason, parseJson } from './errors.js';
 import { openManageEventStream } from './event-stream.js';
@@ -27,9 +31,29 @@ export interface TokenListFilter {
   readonly activeOnly?: boolean;
 }
 
+export interface UsageFilter {
+  readonly projectId?: string | undefined;
+  readonly tokenId?: string | undefined;
+  /** ISO 8601; the server widens the range to whole buckets. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly granularity?: UsageGranularity | undefined;
+}
+
 export interface CachePurgeFilter {
   readonly projectId?: string;
   readonly key?: string;
+}
+
+/** Filters of GET /manage/audit (the API's names: see AuditQuery). */
+export interface AuditListFilter {
+  readonly action?: string;
+  readonly projectId?: string;
+  readonly outcome?: string;
+  /** Records at or after this time. */
+  readonly since?: Date;
+  readonly pageSize?: number;
+  readonly page?: number;
 }
 
 /** `?a=1&b=2` of the defined values, or "" when there are none. */
@@ -88,6 +112,24 @@ export function createManageClient(options: ManageClientOptions) {
     purgeCache: (filter: CachePurgeFilter = {}) =>
       call<PurgedCacheResponse>('DELETE', `/manage/cache${queryString({ project_id: filter.projectId, key: filter.key })}`),
     cacheStats: () => call<CacheStatsResponse>('GET', '/manage/cache/stats'),
+    usage: (filter: UsageFilter = {}) =>
+      call<UsageResponse>(
+        'GET',
+        `/manage/usage${queryString({ project_id: filter.projectId, token_id: filter.tokenId, from: filter.from, to: filter.to, granularity: filter.granularity })}`,
+      ),
+    listAuditEvents: (filter: AuditListFilter = {}) =>
+      call<AuditListResponse>(
+        'GET',
+        `/manage/audit${queryString({
+          action: filter.action,
+          project_id: filter.projectId,
+          outcome: filter.outcome,
+          start_time: filter.since?.toISOString(),
+          page: filter.page?.toString(),
+          page_size: filter.pageSize?.toString(),
+        })}`,
+      ),
+    getAuditEvent: (eventId: string) => call<AuditEventResponse>('GET', `/manage/audit/${id(eventId)}`),
     /** GET /manage/events: the live stream of proxy events (server-sent events). */
     openEventStream: () => openManageEventStream({ baseUrl, managementToken: options.managementToken }),
   };

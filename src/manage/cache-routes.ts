@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CacheStats, HttpCache } from '../cache/index.js';
 import { ProxyError } from '../errors.js';
+import { noteAudit } from './audit-recording.js';
 import { cacheStatsResponse, errorResponse, purgeCacheQuery, purgedCacheResponse, type CacheStatsResponse } from './schemas.js';
 
 const errors = { 400: errorResponse, 401: errorResponse, 409: errorResponse };
@@ -40,6 +41,7 @@ export function cacheRoutes(parent: FastifyInstance, cache: HttpCache | undefine
   routes.delete(
     '/manage/cache',
     {
+      config: { audit: 'cache.purge' },
       schema: {
         tags: ['cache'],
         summary: 'Purge stored answers: all of them, those of a project, or one key',
@@ -49,12 +51,18 @@ export function cacheRoutes(parent: FastifyInstance, cache: HttpCache | undefine
         response: { 200: purgedCacheResponse, ...errors },
       },
     },
-    async (request) => ({ deleted: await requireCache().purge({ projectId: request.query.project_id, key: request.query.key }) }),
+    async (request) => {
+      const { project_id: projectId, key } = request.query;
+      noteAudit(request, { projectId: projectId ?? null, metadata: { purge_type: projectId || key ? 'filtered' : 'all', key: key ?? null } });
+      const deleted = await requireCache().purge({ projectId, key });
+      noteAudit(request, { metadata: { deleted } });
+      return { deleted };
+    },
   );
 
   routes.get(
     '/manage/cache/stats',
-    { schema: { tags: ['cache'], summary: 'Entries, bytes and counters of the response cache', security, response: { 200: cacheStatsResponse, ...errors } } },
+    { config: { audit: 'cache.stats' }, schema: { tags: ['cache'], summary: 'Entries, bytes and counters of the response cache', security, response: { 200: cacheStatsResponse, ...errors } } },
     async () => presentCacheStats(await requireCache().stats()),
   );
 }

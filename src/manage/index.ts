@@ -9,3 +9,6 @@ export {
   type OperationDeps,
 } from './operations.js';
 export type * from './schemas.js';
+export type * from './usage-schemas.js';
+export type { UsageGranularity, UsageRange, UsageRangeProblem } from './usage-range.js';
+export type { AuditEventResponse, AuditListResponse, AuditQuery } from './audit-schemas.js';

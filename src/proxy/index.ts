@@ -15,10 +15,11 @@ export { Exchange } from './exchange.js';
 export type { ProxyStage, ResponseTap, ResponseTransformFactory } from './stage.js';
 export { createBodyReader, type BodyReader } from './request-body.js';
 export { paramWhitelistStage } from './param-whitelist-stage.js';
-export { eventStage, type EventRecorder } from './event-stage.js';
+export { eventStage, type EventRecorder, type EventStageOptions } from './event-stage.js';
 export { accessLogStage, type AccessLogger } from './access-log-stage.js';
 export { createUpgradeHandler, type UpgradeHandler, type UpgradeHandlerOptions } from './upgrade-handler.js';
 export { writeErrorResponse } from './raw-response.js';
+export { pickRequestId } from './request-id.js';
 
 /** True for request URLs the data path serves: `/v1` and everything below it. */
 export function isProxyPath(url: string | undefined): boolean {

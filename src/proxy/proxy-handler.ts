@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { finished, type Transform } from 'node:stream';
 import { ERROR_CATALOGUE, ProxyError, defaultErrorBody, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
 import { nanosHeader, unixMicros } from './clock.js';
 import { allowedMethodsHeader, appendCorsHeaders, preflightHeaders } from './cors.js';
@@ -295,7 +296,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (exchange.responseHeaders !== undefined) out.push(...exchange.responseHeaders);
     if (draining) out.push('Connection', 'close');
     const transform = exchange.responseTransform?.(status, response.headers);
-    if (taps !== undefined) tapResponse(response, taps);
+    if (taps !== undefined) tapResponse(response, taps, transform);
     res.writeHead(status, transform === undefined ? out : withoutContentLength(out));
     // An upstream that dies mid-body must not leave the client waiting for the rest.
     response.on('close', () => {
@@ -305,11 +306,19 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     else response.pipe(transform).pipe(res);
   }
 
-  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>): void {
-    const chunkTaps = taps.filter((tap) => tap.chunk !== undefined);
-    if (chunkTaps.length > 0) response.on('data', (chunk: Buffer) => chunkTaps.forEach((tap) => tap.chunk?.(chunk)));
+  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>, transform: Transform | undefined): void {
+    const upstreamTaps = taps.filter((tap) => tap.chunk !== undefined && (transform === undefined || tap.afterTransform !== true));
+    if (upstreamTaps.length > 0) response.on('data', (chunk: Buffer) => upstreamTaps.forEach((tap) => tap.chunk?.(chunk)));
+    const clientTaps = transform === undefined ? [] : taps.filter((tap) => tap.chunk !== undefined && tap.afterTransform === true);
+    if (clientTaps.length > 0) transform?.on('data', (chunk: Buffer) => clientTaps.forEach((tap) => tap.chunk?.(chunk)));
     response.once('close', () => {
-      for (const tap of taps) tap.end?.(response.complete);
+      const complete = response.complete;
+      const endTaps = (error?: Error | null): void => {
+        for (const tap of taps) tap.end?.(complete && !error);
+      };
+      // What the transform still holds reaches its taps before they hear of the end.
+      if (clientTaps.length > 0 && complete && transform !== undefined && !transform.readableEnded) finished(transform, { writable: false }, endTaps);
+      else endTaps();
     });
   }
 

@@ -34,6 +34,11 @@ export interface ProxyStage {
 
 /** Observes an upstream response as it passes to the client. Must not throw, must not block. */
 export interface ResponseTap {
+  /**
+   * True: `chunk` sees the body as the client receives it, after the response transform (the
+   * cache stores that); otherwise as the upstream sent it (the usage meter reads that).
+   */
+  readonly afterTransform?: boolean;
   /** The upstream's status and headers, before the client's answer is built: it may still add headers (exchange.addResponseHeader). */
   headers?(status: number, headers: IncomingHttpHeaders): void;
   /** Each body chunk, in order, as received from the upstream. Copy it to keep it beyond the call. */

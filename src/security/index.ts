@@ -8,6 +8,7 @@ export {
   tokenHint,
 } from './withering-token.js';
 export { looksObfuscated, obfuscateSecret } from './obfuscate.js';
+export { redactSecrets } from './redact-secrets.js';
 export { createSecretMatcher } from './secret-compare.js';
 export { ApiKeyDecryptionError, createApiKeyCipher, isEncryptedValue, type ApiKeyCipher } from './api-key-cipher.js';
 export { generateManagementToken } from './management-token.js';

@@ -4,8 +4,9 @@ import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import { createInMemoryEventBus, type EventBus } from '../events/index.js';
+import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import {
   accessLogStage,
@@ -20,14 +21,16 @@ import {
   eventStage,
   loadProvider,
   paramWhitelistStage,
+  pickRequestId,
   type Provider,
   type ProxyHandler,
   type ProxyStage,
   type AccessLogger,
+  type EventStageOptions,
   type UpstreamLimits,
 } from '../proxy/index.js';
-import { createApiKeyCipher } from '../security/index.js';
-import { createUsageWriter, openDatabase, type Database } from '../store/index.js';
+import { createApiKeyCipher, redactSecrets } from '../security/index.js';
+import { createUsageLedger, createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
 import { cacheStage, type CacheStageOptions } from './cache-stage.js';
@@ -35,7 +38,7 @@ import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { createAccessLogWriter } from './access-log-writer.js';
-import { createAccessLogger, createLogger, logDestination, type Logger } from './logger.js';
+import { createAccessLogger, createLogger, logDestination, redactRequestUrl, type Logger } from './logger.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
@@ -47,7 +50,7 @@ export interface AppOverrides {
 }
 
 /** A warning at most every 10 s: a backend that is down fails every request, the log must not. */
-function throttledWarning(logger: Logger, message: string): (err: Error) => void {
+function throttledWarning(logger: Logger, message: string): (err: unknown) => void {
   let lastAt = 0;
   return (err) => {
     const at = Date.now();
@@ -63,10 +66,14 @@ export interface LlmProxyApp {
   readonly server: Server;
   readonly provider: Provider;
   readonly events: EventBus;
+  /** FILE_EVENT_LOG's writer; undefined when not set. */
+  readonly fileEventLog: FileEventLog | undefined;
   readonly proxy: ProxyHandler;
   readonly database: Database;
   /** The HTTP response cache; undefined when HTTP_CACHE_ENABLED=false. */
   readonly cache: HttpCache | undefined;
+  /** The audit log of management actions. */
+  readonly audit: AuditLog;
   /** Starts listening on the configured address; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests (streams included) finish up to the drain timeout, then releases everything. */
@@ -88,7 +95,13 @@ function upstreamLimits(config: Config, provider: Provider): UpstreamLimits {
 }
 
 /** The data path's stages, in order; those that are switched off are simply not in the list. */
-function proxyStages(config: Config, provider: Provider, events: EventBus, accessLogger: AccessLogger, cache: CacheStageOptions | undefined): ProxyStage[] {
+function proxyStages(
+  config: Config,
+  provider: Provider,
+  events: EventStageOptions,
+  accessLogger: AccessLogger,
+  cache: CacheStageOptions | undefined,
+): ProxyStage[] {
   const stages: ProxyStage[] = [];
   const whitelist = compileParamWhitelist(provider.paramWhitelist);
   if (!whitelist.isEmpty) stages.push(paramWhitelistStage(whitelist));
@@ -114,8 +127,32 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const provider = loadProvider(config.upstream);
   // First: a Redis cache that cannot be reached stops the start before anything else is opened.
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });
+  // Likewise a Redis event stream that cannot be reached (the cache, already open, is closed again).
+  const events = await openEventBus(config.events, { log: logger }).catch(async (error: unknown) => {
+    await cache?.close();
+    throw error;
+  });
+  let fileEventLog: FileEventLog | undefined;
+  try {
+    const path = config.observability.fileEventLog;
+    fileEventLog = path === undefined ? undefined : openFileEventLog(path, events, { onError: throttledWarning(logger, 'FILE_EVENT_LOG could not be written') });
+  } catch (error) {
+    await events.close();
+    await cache?.close();
+    throw error;
+  }
   const database = overrides.database ?? (await openDatabase(config.database));
+  let audit: AuditLog;
+  try {
+    audit = openAuditLog(config.audit, { database, now, onProblem: (message, err) => logger.error({ err }, message) });
+  } catch (error) {
+    // AUDIT_LOG_FILE cannot be opened: the start fails, and leaves nothing open behind.
+    if (overrides.database === undefined) await database.close();
+    await cache?.close();
+    throw error;
+  }
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
+  const ledger = createUsageLedger(database, { onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)') });
   const auth = createTokenAuthenticator({
     database,
     cipher,
@@ -123,10 +160,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
-  const events = createInMemoryEventBus({
-    bufferSize: config.events.bufferSize,
-    onHandlerError: (err) => logger.error({ err }, 'event subscriber failed'),
-  });
+  const eventOptions: EventStageOptions = {
+    bus: events,
+    recorders: [ledger.record],
+    injectStreamUsage: config.observability.injectStreamUsage,
+    requestExcerptBytes: config.observability.maxRequestBodyBytes,
+    responseExcerptBytes: config.observability.maxResponseBodyBytes,
+    redact: redactSecrets,
+    onError: throttledWarning(logger, 'token usage could not be estimated'),
+  };
   const upstream = createUpstream(provider, upstreamLimits(config, provider), config.upstream.egress);
   const bodyReader = createBodyReader(config.clients.bodyTimeoutMs);
   const policy = createRequestPolicy(provider);
@@ -137,7 +179,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     upstream,
     bodyReader,
     stages: [
-      ...proxyStages(config, provider, events, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
+      ...proxyStages(config, provider, eventOptions, accessLogger, cache && { cache, streamReplay: config.cache.streamReplay, auth, usage }),
       ...(overrides.extraStages ?? []),
     ],
     log: logger,
@@ -153,6 +195,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clientErrorHandler: createClientErrorHandler(logger),
     frameworkErrors: frameworkErrorHandler,
     return503OnClosing: false,
+    // A client's X-Request-ID when short and safe, as on /v1: it names the call's audit record.
+    genReqId: (req) => pickRequestId(req.headers['x-request-id']),
     serverFactory: (fastifyHandler) => {
       server = createServer(
         {
@@ -210,6 +254,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     tokenCreated: auth.tokenCreated,
     cache,
+    ledger,
+    audit: {
+      log: audit,
+      recordReads: config.audit.recordReads,
+      trustProxyHeaders: config.audit.trustProxyHeaders,
+      redactPath: redactRequestUrl,
+    },
     liveEvents: { bus: events, maxQueuedEvents: config.events.bufferSize },
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -218,7 +269,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     accessLogWriter?.flush();
     await usage.close();
+    await ledger.close();
+    await audit.close();
     await events.close();
+    await fileEventLog?.close();
     await cache?.close();
     upstream.close();
     bodyReader.close();
@@ -232,9 +286,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     server: httpServer,
     provider,
     events,
+    fileEventLog,
     proxy,
     database,
     cache,
+    audit,
     async listen() {
       await app.listen({ host: config.listen.host, port: config.listen.port });
       const address = httpServer.address();

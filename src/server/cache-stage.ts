@@ -74,6 +74,7 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
   function tapFor(exchange: Exchange, tap: CacheTap): void {
     exchange.setSlot(TAP, tap);
     exchange.addTap({
+      afterTransform: true, // what the client got is what a hit replays
       headers(status: number, headers: IncomingHttpHeaders) {
         // Taps run before the answer is built: the client learns whether this one is being stored.
         addHeaders(exchange, tap.begin(status, headers, { requestTime: exchange.sentMicros / 1000, responseTime: exchange.receivedMicros / 1000 }));

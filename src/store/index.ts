@@ -1,4 +1,15 @@
 export { MigrationError, migrateToLatest, openDatabase, type Database, type DatabaseOptions } from './database.js';
+export {
+  AUDIT_OUTCOMES,
+  findAuditEvent,
+  insertAuditEvents,
+  listAuditEvents,
+  type AuditEvent,
+  type AuditFilter,
+  type AuditOutcome,
+  type AuditPage,
+} from './audit-events.js';
+export { createAuditWriter, type AuditWriter, type AuditWriterOptions } from './audit-writer.js';
 export { DatabaseLockedError, isLockConflict, isUniqueViolation } from './errors.js';
 export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
 export {
@@ -18,3 +29,16 @@ export {
 } from './tokens.js';
 export { createUsageWriter, type UsageWriter, type UsageWriterOptions } from './usage-writer.js';
 export type { Project, Token, TokenCredential } from './types.js';
+export { createUsageLedger, type LedgerEntry, type UsageLedger, type UsageLedgerOptions } from './usage-ledger.js';
+export {
+  addUsageCounts,
+  emptyUsageCounts,
+  hasUsage,
+  sumUsageByProject,
+  sumUsageByTime,
+  type ProjectUsageSums,
+  type UsageBucketSums,
+  type UsageCounts,
+  type UsageFilter,
+  type UsageGranularity,
+} from './usage-hourly.js';

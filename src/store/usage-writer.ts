@@ -1,5 +1,6 @@
 import type { Database } from './database.js';
 import { applyUsageDeltas, type UsageDelta } from './tokens.js';
+import { scheduleWriteBehind } from './write-behind.js';
 
 /**
  * Write-behind of usage counters for tokens without max_requests: the request path only bumps
@@ -53,7 +54,6 @@ export function createUsageWriter(database: Database, options: UsageWriterOption
   }
 
   async function writeBatch(): Promise<void> {
-    if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     const deltas: UsageDelta[] = [];
@@ -68,21 +68,12 @@ export function createUsageWriter(database: Database, options: UsageWriterOption
     }
   }
 
-  // Writes run one at a time: a flush requested during a write waits for it, then writes the rest.
-  let writes: Promise<void> = Promise.resolve();
-  let writing = 0;
-  function flush(): Promise<void> {
-    writing += 1;
-    const next = writes.then(writeBatch).finally(() => (writing -= 1));
-    writes = next.catch(() => undefined);
-    return next;
-  }
-
-  // A tick finding a write still under way (waiting for a lock) leaves the counts to the next one.
-  const timer = setInterval(() => {
-    if (writing === 0 && pending.size > 0) flush().catch((error: unknown) => options.onError?.(error));
-  }, options.flushIntervalMs ?? 50);
-  timer.unref();
+  const writer = scheduleWriteBehind({
+    hasPending: () => pending.size > 0,
+    write: writeBatch,
+    intervalMs: options.flushIntervalMs ?? 50,
+    onError: options.onError,
+  });
 
   return {
     recordRequest(tokenId, atMs, count = 1) {
@@ -91,10 +82,7 @@ export function createUsageWriter(database: Database, options: UsageWriterOption
     recordCacheHit(tokenId, atMs) {
       entry(tokenId, atMs).cacheHits += 1;
     },
-    flush,
-    async close() {
-      clearInterval(timer);
-      await flush();
-    },
+    flush: writer.flush,
+    close: writer.close,
   };
 }

@@ -91,6 +91,7 @@ describe('HTTP response cache through the proxy', () => {
   });
 
   it('replays a completed stream with the same events, and keeps streams and non-streams apart', async () => {
+    const stopListening = harness.proxy.events.subscribe(() => undefined); // usage is metered for whoever listens
     const before = upstreamCalls('/v1/chat/completions');
     const read = async () => {
       const { data: stream, response } = await client(token)
@@ -105,6 +106,10 @@ describe('HTTP response cache through the proxy', () => {
     expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
     expect(second.events).toEqual(first.events);
     expect(second.events.length).toBeGreaterThan(1);
+    // The proxy asked the upstream for usage; neither the client nor the replay shows it.
+    expect(harness.mock.received.at(-1)?.body).toContain('"include_usage":true');
+    expect(second.events.every((event) => !('usage' in (event as object)))).toBe(true);
+    stopListening();
     expect((await chat(token, 'stream me')).response.headers.get('x-proxy-cache')).toBe('miss');
     expect(upstreamCalls('/v1/chat/completions')).toBe(before + 2);
   });

@@ -39,33 +39,47 @@ function chatCompletion(request: { model?: string; messages?: { content?: unknow
   };
 }
 
-/** Writes an SSE stream of `chunks` chat deltas, `intervalMs` apart, then `[DONE]`. */
-export async function streamChat(res: ServerResponse, words: string[], intervalMs = 0, model = 'gpt-4o-mini'): Promise<void> {
+/** The usage the mock reports for a streamed chat answer of `words`. */
+export function streamUsage(words: readonly string[]) {
+  return { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length, prompt_tokens_details: { cached_tokens: 2 } };
+}
+
+/**
+ * Writes an SSE stream of `chunks` chat deltas, `intervalMs` apart, then `[DONE]`. With
+ * `includeUsage` it does what OpenAI does for stream_options.include_usage: `"usage":null` in
+ * every chunk, and a last chunk with no choices and the usage.
+ */
+export async function streamChat(res: ServerResponse, words: string[], intervalMs = 0, model = 'gpt-4o-mini', includeUsage = false): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const base = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_mock' };
+  const usageNull = includeUsage ? { usage: null } : {};
   for (const [index, word] of words.entries()) {
     if (res.destroyed) return;
     const chunk = {
-      id: 'chatcmpl-mock',
-      object: 'chat.completion.chunk',
-      created: 1_700_000_000,
-      model,
+      ...base,
       choices: [{ index: 0, delta: index === 0 ? { role: 'assistant', content: word } : { content: word }, finish_reason: null }],
+      ...usageNull,
     };
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     if (intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  res.write(
-    `data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
-  );
+  if (res.destroyed) return;
+  res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], ...usageNull })}\n\n`);
+  if (includeUsage) res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: streamUsage(words) })}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 
 const defaultRoutes: Record<string, MockRoute> = {
   '/v1/chat/completions': async (_req, res, body) => {
-    const request = JSON.parse(body || '{}') as { stream?: boolean; model?: string; messages?: { content?: unknown }[] };
+    const request = JSON.parse(body || '{}') as {
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
+      model?: string;
+      messages?: { content?: unknown }[];
+    };
     if (request.stream) {
       const reply = chatCompletion(request).choices[0]?.message.content ?? '';
-      await streamChat(res, reply.split(/(?<= )/), 0, request.model);
+      await streamChat(res, reply.split(/(?<= )/), 0, request.model, request.stream_options?.include_usage === true);
       return;
     }
     json(res, 200, chatCompletion(request));

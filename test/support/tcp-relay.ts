@@ -4,13 +4,21 @@ export interface TcpRelay {
   readonly port: number;
   /** Drops every connection through the relay (the service behind it keeps running). */
   cut(): void;
+  /** Cuts, and refuses new connections until `up()`: the service looks gone. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 /** A TCP relay on 127.0.0.1 in front of a local service, so a test can cut connections to it. */
 export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
+  let refusing = false;
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const target = connect(targetPort, '127.0.0.1');
     sockets.add(client).add(target);
     client.pipe(target).pipe(client);
@@ -29,6 +37,13 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   return {
     port: (server.address() as AddressInfo).port,
     cut,
+    down() {
+      refusing = true;
+      cut();
+    },
+    up() {
+      refusing = false;
+    },
     close: () =>
       new Promise((resolve) => {
         cut();

@@ -10,6 +10,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   duration_hours: '--duration',
   max_requests: '--max-requests',
   key: '--key',
+  page_size: '--limit',
+  start_time: '--since',
 };
 
 /** An API error message told in flags: `body.duration_hours: …` becomes `--duration: …`. */

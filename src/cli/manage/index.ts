@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import { hoursParser, nonNegativeInteger } from '../option-parsers.js';
 import type { Io } from '../io.js';
+import { AUDIT_SINCE_FORMS, auditLimit, auditSince } from './audit-options.js';
 import type { ManageGlobalOptions } from './context.js';
+import { USAGE_WHEN_FORMS, usageWhen } from './usage-when.js';
 
 /** The flags that say which server to talk to and with what token (manage, dispatcher). */
 export function withManageConnectionOptions(command: Command): Command {
@@ -34,7 +36,7 @@ export function registerManageCommand(program: Command, io: Io): void {
   const manage = withManageOptions(
     program
       .command('manage')
-      .description('Manage projects, withering tokens and the response cache through the management API of a running server'),
+      .description('Manage projects, withering tokens and the response cache, see usage and read the audit log, through the management API of a running server'),
   ).addHelpText(
     'after',
     `
@@ -44,7 +46,9 @@ Examples:
   $ llm-proxy manage project create --name "My Project" --openai-key sk-...
   $ llm-proxy manage token generate --project-id <project-id> --duration 168 --max-requests 1000
   $ llm-proxy manage token list --active-only --json
-  $ llm-proxy manage cache purge --project-id <project-id>`,
+  $ llm-proxy manage cache purge --project-id <project-id>
+  $ llm-proxy manage usage --since 30d --project-id <project-id>
+  $ llm-proxy manage audit list --outcome denied --since 7d`,
   );
 
   const project = manage.command('project').description('List, inspect, create, update and delete projects');
@@ -116,7 +120,56 @@ Examples:
       .option('--project-id <id>', 'only the answers stored for this project')
       .option('--key <key>', 'only the entry of this X-PROXY-CACHE-KEY value'),
   ).action(leaf(io, async () => (await import('./cache-purge.js')).runCachePurge));
+  withManageOptions(
+    manage
+      .command('usage')
+      .description('Requests, errors, cache hits and tokens by day (or hour), as a table and a bar chart, from the usage ledger')
+      .option('--project-id <id>', 'only this project (without it, also a table by project)')
+      .option('--token-id <id>', "only this token (its id, as in `manage token list`)")
+      .addOption(
+        new Option('--since <when>', `start: ${USAGE_WHEN_FORMS}; a duration counts back from the end of --until's day (or hour), so 7d is 7 whole days, today the last`)
+          .argParser(usageWhen)
+          .default(usageWhen('7d'), '7d'),
+      )
+      .addOption(new Option('--until <when>', 'end, excluded (default: now): the same forms, a duration meaning that long ago').argParser(usageWhen))
+      .addOption(new Option('--granularity <unit>', 'UTC buckets of a day or an hour (at most 366 days, or 31 days by hour)').choices(['day', 'hour']).default('day')),
+  )
+    .addHelpText(
+      'after',
+      `
+The ledger counts every call of a known token (calls refused before their token was known are not
+in it), about 1 s behind. Tokens are the provider's own counts; a call cut before the provider
+reported them is estimated (the output says how many). Times are UTC. --json prints the API's answer.
+
+Examples:
+  $ llm-proxy manage usage
+  $ llm-proxy manage usage --since 24h --granularity hour --project-id <project-id>
+  $ llm-proxy manage usage --since 2026-11-01 --until 2026-12-01 --json`,
+    )
+    .action(leaf(io, async () => (await import('./usage.js')).runUsage));
   withManageOptions(cache.command('stats').description('Entries, bytes, hits, misses and stores of the response cache, by project')).action(
     leaf(io, async () => (await import('./cache-stats.js')).runCacheStats),
   );
+
+  const audit = manage.command('audit').description('Read the audit log: who changed what, and refused management access');
+  withManageOptions(
+    audit
+      .command('list')
+      .description('List audit records, newest first (changes, failures and refused management tokens)')
+      .option('--action <action>', 'only this action: project.create, project.update, project.delete, token.create, token.update, token.revoke, token.revoke_batch, cache.purge, management.auth')
+      .option('--project-id <id>', 'only the records of this project')
+      .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['success', 'failure', 'denied', 'error']))
+      .addOption(new Option('--since <when>', `start: ${AUDIT_SINCE_FORMS}`).argParser(auditSince).default(auditSince('24h'), '24h'))
+      .option('--limit <n>', 'how many records, at most 100', auditLimit, 20)
+      .addHelpText(
+        'after',
+        `
+Reads (lists and gets) are recorded only when the server runs with AUDIT_READS=true.
+
+Examples:
+  $ llm-proxy manage audit list
+  $ llm-proxy manage audit list --outcome denied --since 7d
+  $ llm-proxy manage audit list --project-id <project-id> --limit 100 --json`,
+      ),
+  ).action(leaf(io, async () => (await import('./audit-list.js')).runAuditList));
 }

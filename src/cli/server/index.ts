@@ -8,6 +8,7 @@ export interface ServerOptions {
   readonly config?: string;
   readonly apiConfig?: string;
   readonly logLevel?: string;
+  readonly fileEventLog?: string;
 }
 
 export function registerServerCommand(program: Command, io: Io): void {
@@ -19,6 +20,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .option('--config <path>', '.env file to read settings from; it never overrides the environment; must exist when given (default: ./.env, created on the first start)')
     .option('--api-config <path>', 'api_providers.yaml with the upstream and its allowed endpoints (env API_CONFIG_PATH, default: built-in OpenAI)')
     .option('--log-level <level>', 'debug, info, warn or error (env LOG_LEVEL, default info)')
+    .option('--file-event-log <path>', 'append one JSON line per proxied call to this file; SIGHUP reopens it, for logrotate (env FILE_EVENT_LOG)')
     .addHelpText(
       'after',
       `
@@ -31,7 +33,8 @@ a second signal cuts what is still in flight and exits 1.
 Examples:
   $ llm-proxy server
   $ MANAGEMENT_TOKEN=your-token llm-proxy server --addr 127.0.0.1:9000 --db /var/lib/llm-proxy/db.sqlite
-  $ llm-proxy server --config /etc/llm-proxy/.env --api-config ./config/api_providers.yaml`,
+  $ llm-proxy server --config /etc/llm-proxy/.env --api-config ./config/api_providers.yaml
+  $ FILE_EVENT_LOG=./events.jsonl llm-proxy server`,
     )
     .action(async (options: ServerOptions) => {
       const { runServer } = await import('./run.js');

@@ -109,7 +109,7 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   const envFile = envFileOf(options);
   const load: LoadConfigOptions = {
     envFilePath: envFile,
-    flags: { LISTEN_ADDR: options.addr, DATABASE_PATH: options.db, API_CONFIG_PATH: options.apiConfig, LOG_LEVEL: options.logLevel },
+    flags: { LISTEN_ADDR: options.addr, DATABASE_PATH: options.db, API_CONFIG_PATH: options.apiConfig, LOG_LEVEL: options.logLevel, FILE_EVENT_LOG: options.fileEventLog },
   };
   let resolved = resolveSettings(load);
   let firstStart: FirstStart | undefined;
@@ -136,7 +136,11 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${config.database.path})`);
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
+  // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.
+  const reopenEventLog = () => app.fileEventLog?.reopen();
+  process.on('SIGHUP', reopenEventLog);
   const signal = await shutdownSignal;
+  process.off('SIGHUP', reopenEventLog);
   // A terminal echoes ^C where the cursor is: start on a line of our own.
   if (io.stderr.isTTY) writeLine(io.stderr);
   writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);

@@ -1,0 +1,111 @@
+import type { AuditEvent, AuditOutcome, AuditWriter } from '../store/index.js';
+import type { AuditAction } from './audit-actions.js';
+import { createAuditId } from './audit-id.js';
+import type { AuditFile } from './audit-file.js';
+
+/** What a caller tells about one action; the log adds the id and the time. */
+export interface AuditEntry {
+  readonly action: AuditAction;
+  readonly actor: string;
+  readonly outcome: AuditOutcome;
+  readonly projectId?: string | null;
+  readonly tokenId?: string | null;
+  readonly requestId?: string | null;
+  readonly clientIp?: string | null;
+  readonly method?: string | null;
+  readonly path?: string | null;
+  readonly userAgent?: string | null;
+  readonly reason?: string | null;
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+}
+
+/** The audit log: one record per management action, to the file and the database. */
+export interface AuditLog {
+  /** False when AUDIT_ENABLED=false or AUDIT_STORE_IN_DB=false: GET /manage/audit has nothing to read. */
+  readonly storesInDatabase: boolean;
+  /** Records an action: never throws, never waits (the file and the database are written behind). */
+  record(entry: AuditEntry): void;
+  /** Writes the records still in memory: to the file, and to the database (which may wait for its lock). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A record as the file line and the API show it (snake_case; absent values are null). */
+export function auditEventJson(event: AuditEvent) {
+  return {
+    id: event.id,
+    timestamp: event.timestamp.toISOString(),
+    action: event.action,
+    actor: event.actor,
+    outcome: event.outcome,
+    project_id: event.projectId,
+    token_id: event.tokenId,
+    request_id: event.requestId,
+    correlation_id: event.correlationId,
+    client_ip: event.clientIp,
+    method: event.method,
+    path: event.path,
+    user_agent: event.userAgent,
+    reason: event.reason,
+    metadata: event.metadata,
+  };
+}
+
+export interface AuditLogParts {
+  readonly file?: AuditFile | undefined;
+  readonly writer?: AuditWriter | undefined;
+  readonly now: () => Date;
+  /** A record that could not be made (a bug): reported, never thrown at the request. */
+  readonly onError: (error: unknown) => void;
+}
+
+export function createAuditLog({ file, writer, now, onError }: AuditLogParts): AuditLog {
+  return {
+    storesInDatabase: writer !== undefined,
+    record(entry) {
+      try {
+        const timestamp = now();
+        const event: AuditEvent = {
+          id: createAuditId(timestamp.getTime()),
+          timestamp,
+          action: entry.action,
+          actor: entry.actor,
+          outcome: entry.outcome,
+          projectId: entry.projectId ?? null,
+          tokenId: entry.tokenId ?? null,
+          requestId: entry.requestId ?? null,
+          correlationId: null,
+          clientIp: entry.clientIp ?? null,
+          method: entry.method ?? null,
+          path: entry.path ?? null,
+          userAgent: entry.userAgent ?? null,
+          reason: entry.reason ?? null,
+          metadata: entry.metadata ?? null,
+        };
+        file?.append(JSON.stringify(auditEventJson(event)));
+        writer?.add(event);
+      } catch (error) {
+        onError(error);
+      }
+    },
+    async flush() {
+      await file?.flush();
+      await writer?.flush();
+    },
+    async close() {
+      try {
+        await writer?.close();
+      } finally {
+        await file?.close();
+      }
+    },
+  };
+}
+
+/** AUDIT_ENABLED=false: nothing is recorded. */
+export const disabledAuditLog: AuditLog = {
+  storesInDatabase: false,
+  record() {},
+  flush: async () => undefined,
+  close: async () => undefined,
+};

@@ -1,0 +1,82 @@
+import { mkdirSync, openSync, closeSync, createWriteStream, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EventBus } from './in-memory-bus.js';
+import type { ProxyEvent } from './proxy-event.js';
+
+/** Beyond this many bytes waiting for the disk, lines are dropped (and counted), not queued. */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+export interface FileEventLog {
+  /** Closes and reopens the file by its path: after logrotate moved it away (SIGHUP). */
+  reopen(): void;
+  stats(): { readonly written: number; readonly dropped: number };
+  /** Writes what is pending and closes the file. */
+  close(): Promise<void>;
+}
+
+/** Opens (creating it and its directory when missing) to check it is writable before the server starts. */
+function checkWritable(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, 'a', 0o600));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`cannot open FILE_EVENT_LOG ${path} for appending (${reason}): choose a writable path or unset FILE_EVENT_LOG`);
+  }
+}
+
+/**
+ * FILE_EVENT_LOG: every event of the bus appended to a file as one JSON line (the schema of
+ * proxy-event.ts), lines of one event-loop turn in one write. The request path never waits on
+ * the disk: a disk slower than the traffic makes the log drop lines (counted) rather than grow.
+ */
+export function openFileEventLog(path: string, bus: EventBus, options: { onError?: (error: unknown) => void } = {}): FileEventLog {
+  checkWritable(path);
+  let stream: WriteStream = open();
+  let lines: string[] = [];
+  let flushScheduled = false;
+  let written = 0;
+  let dropped = 0;
+
+  function open(): WriteStream {
+    const opened = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    opened.on('error', (error) => options.onError?.(error));
+    return opened;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (lines.length === 0) return;
+    const batch = lines;
+    lines = [];
+    if (stream.writableLength > MAX_PENDING_BYTES) {
+      dropped += batch.length;
+      return;
+    }
+    stream.write(batch.join(''));
+    written += batch.length;
+  }
+
+  const unsubscribe = bus.subscribe((event: ProxyEvent) => {
+    lines.push(`${JSON.stringify(event)}\n`);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  });
+
+  return {
+    reopen() {
+      flush();
+      const previous = stream;
+      stream = open();
+      previous.end();
+    },
+    stats: () => ({ written, dropped }),
+    async close() {
+      unsubscribe();
+      flush();
+      await new Promise<void>((resolve) => stream.end(resolve));
+    },
+  };
+}

@@ -1,0 +1,270 @@
+import type { Redis } from 'ioredis';
+import type { EventSource, ReceivedEvent } from './event-source.js';
+import type { ProxyEvent } from './proxy-event.js';
+import { connectRedis, errorMessage } from './redis-connection.js';
+import type { RedisStreamsOptions } from './redis-streams-options.js';
+
+export interface RedisStreamsSourceTuning {
+  /**
+   * How entries idle in dead consumers' pending lists are claimed: `xautoclaim` (Redis ≥ 6.2;
+   * the default, which falls back by itself when Redis does not know the command) or
+   * `xpending` (XPENDING + XCLAIM, for older Redis).
+   */
+  readonly claimWith?: 'xautoclaim' | 'xpending';
+}
+
+/** An entry as Redis returns it: id and field/value list (null when the entry was deleted meanwhile). */
+type StreamEntry = [id: string, fields: string[] | null];
+
+/** A received event keeps the entry's original data, so a dead letter holds exactly what was published. */
+interface StreamEvent extends ReceivedEvent {
+  readonly data: string;
+}
+
+interface Unreadable {
+  readonly id: string;
+  readonly data: string;
+  readonly reason: string;
+}
+
+/** Keeps ioredis' untyped stream replies in one place. */
+function entriesOf(reply: unknown): StreamEntry[] {
+  return Array.isArray(reply) ? (reply as StreamEntry[]) : [];
+}
+
+/** XREADGROUP's reply for one stream: [[key, entries]] or null on timeout. */
+function readReplyEntries(reply: unknown): StreamEntry[] {
+  return Array.isArray(reply) && Array.isArray(reply[0]) ? entriesOf((reply[0] as unknown[])[1]) : [];
+}
+
+/** [field, value, …] → record. */
+function fieldsOf(list: readonly unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let index = 0; index + 1 < list.length; index += 2) record[String(list[index])] = list[index + 1];
+  return record;
+}
+
+function parseEvent(data: string): ProxyEvent | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch (error) {
+    return `unparsable entry: ${errorMessage(error)}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'unparsable entry: not a JSON object';
+  const candidate = value as Partial<ProxyEvent>;
+  if (typeof candidate.event_id !== 'string' || typeof candidate.schema_version !== 'number') {
+    return 'unparsable entry: not a proxy event (no event_id or schema_version)';
+  }
+  return value as ProxyEvent;
+}
+
+/** Orders stream ids (`<ms>-<seq>`). */
+function compareIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
+}
+
+function isReplyError(error: unknown, prefix: string): boolean {
+  return error instanceof Error && error.name === 'ReplyError' && error.message.startsWith(prefix);
+}
+
+/** Resolves true once the client is connected, false after `ms`. */
+function whenReady(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    client.on('ready', onReady);
+  });
+}
+
+/**
+ * Reads the event stream as one consumer of a consumer group (at-least-once): first the entries
+ * this consumer name was given and never acknowledged (a restart under the same name), then new
+ * ones (`>`, blocking on a connection of its own). Every so often it claims entries idle for
+ * `claimIdleMs` in other consumers' pending lists (consumers that died mid-batch). Entries that
+ * are not proxy events go to the dead-letter stream with the reason. A read that meets a lost
+ * connection waits for it up to `waitMs`, then rejects (the caller retries; nothing is lost:
+ * what was not acknowledged is delivered again). Rejects with RedisUnreachableError at start.
+ */
+export async function createRedisStreamsSource(options: RedisStreamsOptions, tuning: RedisStreamsSourceTuning = {}): Promise<EventSource> {
+  const connect = {
+    purpose: `the event stream ${options.streamKey}`,
+    hint: 'start Redis, or check REDIS_ADDR/REDIS_DB/REDIS_PASSWORD',
+    // While the connection is down commands fail at once (a read waits for it only up to its waitMs).
+    offlineQueue: false,
+  };
+  const command = await connectRedis(options, { ...connect, commandTimeoutMs: 10_000 });
+  let reader: Redis;
+  try {
+    // XREADGROUP … BLOCK holds its connection: acks and claims go over the other one meanwhile.
+    reader = await connectRedis(options, { ...connect, commandTimeoutMs: 0 });
+  } catch (error) {
+    command.disconnect();
+    throw error;
+  }
+  const { streamKey: key, consumerGroup: group, consumerName: consumer } = options;
+
+  async function ensureGroup(): Promise<void> {
+    try {
+      await command.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!isReplyError(error, 'BUSYGROUP')) throw error;
+    }
+  }
+  try {
+    await ensureGroup();
+  } catch (error) {
+    command.disconnect();
+    reader.disconnect();
+    throw new Error(`cannot create consumer group ${group} on stream ${key} at ${options.address}: ${errorMessage(error)}`);
+  }
+
+  let closed = false;
+  /** This consumer's own pending entries are read first, from this id on; undefined once done. */
+  let ownPendingCursor: string | undefined = '0';
+  let claimWith = tuning.claimWith ?? 'xautoclaim';
+  let claimCursor = '0-0';
+  let lastClaimRoundAt = 0;
+  const claimEveryMs = Math.max(50, Math.min(options.claimIdleMs / 2, 5000));
+
+  async function deadLetterEntries(entries: readonly Unreadable[]): Promise<void> {
+    if (entries.length === 0) return;
+    const transaction = command.multi();
+    for (const entry of entries) {
+      transaction.xadd(options.deadLetterStreamKey, '*', 'data', entry.data, 'reason', entry.reason, 'original_id', entry.id, 'consumer', consumer);
+    }
+    transaction.xack(key, group, ...entries.map((entry) => entry.id));
+    const results = await transaction.exec();
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (results === null || failed) throw new Error(`dead-lettering to ${options.deadLetterStreamKey} failed: ${failed?.message ?? 'transaction aborted'}`);
+  }
+
+  /** Turns entries into events; deleted entries are acknowledged away, unreadable ones dead-lettered. */
+  async function received(entries: readonly StreamEntry[]): Promise<StreamEvent[]> {
+    const events: StreamEvent[] = [];
+    const unreadable: Unreadable[] = [];
+    const deleted: string[] = [];
+    for (const [id, fields] of entries) {
+      if (fields === null) {
+        deleted.push(id);
+        continue;
+      }
+      const data = fieldsOf(fields).data;
+      if (typeof data !== 'string') {
+        unreadable.push({ id, data: '', reason: 'unparsable entry: no data field' });
+        continue;
+      }
+      const event = parseEvent(data);
+      if (typeof event === 'string') unreadable.push({ id, data, reason: event });
+      else events.push({ deliveryId: id, event, data });
+    }
+    await deadLetterEntries(unreadable);
+    if (deleted.length > 0) await command.xack(key, group, ...deleted);
+    return events;
+  }
+
+  async function claimIdle(max: number): Promise<StreamEntry[]> {
+    if (claimWith === 'xautoclaim') {
+      try {
+        const [next, entries] = (await command.xautoclaim(key, group, consumer, options.claimIdleMs, claimCursor, 'COUNT', max)) as [string, unknown];
+        claimCursor = next;
+        return entriesOf(entries);
+      } catch (error) {
+        if (!isReplyError(error, 'ERR unknown command')) throw error;
+        claimWith = 'xpending';
+      }
+    }
+    // Redis < 6.2: look at the oldest pending entries, claim those idle long enough.
+    const pending = (await command.xpending(key, group, '-', '+', max)) as [string, string, number, number][];
+    const idle = pending.filter(([, owner, idleMs]) => owner !== consumer && idleMs >= options.claimIdleMs).map(([id]) => id);
+    claimCursor = '0-0';
+    if (idle.length === 0) return [];
+    return entriesOf(await command.xclaim(key, group, consumer, options.claimIdleMs, ...idle));
+  }
+
+  async function readEntries(max: number, waitMs: number): Promise<StreamEntry[]> {
+    const claimDue = claimCursor !== '0-0' || Date.now() - lastClaimRoundAt >= claimEveryMs;
+    if (claimDue) {
+      const claimed = await claimIdle(max);
+      if (claimCursor === '0-0') lastClaimRoundAt = Date.now();
+      if (claimed.length > 0) return claimed;
+    }
+    if (ownPendingCursor !== undefined) {
+      const mine = readReplyEntries(await command.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'STREAMS', key, ownPendingCursor));
+      const last = mine.at(-1);
+      ownPendingCursor = last?.[0];
+      if (last !== undefined) return mine;
+    }
+    const reply =
+      waitMs > 0
+        ? await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'BLOCK', Math.ceil(waitMs), 'STREAMS', key, '>')
+        : await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'STREAMS', key, '>');
+    return readReplyEntries(reply);
+  }
+
+  return {
+    description: `redis-streams ${key}@${options.address} (group ${group}, consumer ${consumer})`,
+    async read(max, waitMs) {
+      if (closed) return [];
+      const deadline = Date.now() + waitMs;
+      try {
+        // Entries that were all deleted or dead-lettered leave nothing to return: read on, within the wait.
+        for (;;) {
+          const entries = await readEntries(max, Math.max(0, deadline - Date.now()));
+          const events = await received(entries);
+          if (events.length > 0 || entries.length === 0 || closed || Date.now() >= deadline) return events;
+        }
+      } catch (error) {
+        if (closed) return [];
+        if (isReplyError(error, 'NOGROUP')) {
+          // The stream or the group was deleted: start over with a new group (it reads from the start).
+          await ensureGroup();
+          return [];
+        }
+        // Connection lost: give it the rest of the wait to come back, so that a caller retrying at once does not spin.
+        if (await whenReady(command, Math.max(0, deadline - Date.now()))) await whenReady(reader, Math.max(0, deadline - Date.now()));
+        const reason = /enableOfflineQueue/.test(errorMessage(error)) ? 'not connected (reconnecting)' : errorMessage(error);
+        throw new Error(`reading ${key} from Redis at ${options.address} failed: ${reason}`);
+      }
+    },
+    async ack(events) {
+      if (events.length === 0) return;
+      await command.xack(key, group, ...events.map((event) => event.deliveryId));
+    },
+    async deadLetter(events, reason) {
+      await deadLetterEntries(
+        events.map((received) => ({ id: received.deliveryId, data: (received as Partial<StreamEvent>).data ?? JSON.stringify(received.event), reason })),
+      );
+    },
+    async lag() {
+      try {
+        const groups = ((await command.xinfo('GROUPS', key)) as unknown[][]).map(fieldsOf);
+        const info = groups.find((candidate) => candidate.name === group);
+        if (info === undefined) return undefined;
+        if (typeof info.lag === 'number') return info.lag;
+        // Redis < 7, or a lag Redis cannot tell (entries deleted): exact only when the group is behind the whole stream.
+        const stream = fieldsOf((await command.xinfo('STREAM', key)) as unknown[]);
+        const length = Number(stream.length);
+        const first = Array.isArray(stream['first-entry']) ? String(stream['first-entry'][0]) : undefined;
+        if (length === 0) return 0;
+        return first !== undefined && compareIds(String(info['last-delivered-id']), first) < 0 ? length : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      reader.disconnect(); // unblocks a pending read, which then resolves []
+      await command.quit().catch(() => command.disconnect());
+    },
+  };
+}

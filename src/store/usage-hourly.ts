@@ -1,0 +1,197 @@
+import { sql, type ExpressionBuilder, type Insertable } from 'kysely';
+import type { Database } from './database.js';
+import type { DatabaseSchema, UsageHourlyTable } from './schema/index.js';
+
+/** What the usage ledger counts, summed over some calls. */
+export interface UsageCounts {
+  requests: number;
+  /** Status ≥ 400, or 0 (the client left before any status was sent). */
+  errors: number;
+  cacheHits: number;
+  /** Calls that went upstream, and the sum of their upstream times. */
+  upstreamCalls: number;
+  upstreamMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+  /** Calls whose token counts were estimated (the provider reported none). */
+  estimatedCalls: number;
+}
+
+export function emptyUsageCounts(): UsageCounts {
+  return {
+    requests: 0,
+    errors: 0,
+    cacheHits: 0,
+    upstreamCalls: 0,
+    upstreamMs: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    totalTokens: 0,
+    estimatedCalls: 0,
+  };
+}
+
+/** Adds `from` into `into`. */
+export function addUsageCounts(into: UsageCounts, from: Readonly<UsageCounts>): void {
+  into.requests += from.requests;
+  into.errors += from.errors;
+  into.cacheHits += from.cacheHits;
+  into.upstreamCalls += from.upstreamCalls;
+  into.upstreamMs += from.upstreamMs;
+  into.promptTokens += from.promptTokens;
+  into.completionTokens += from.completionTokens;
+  into.cachedTokens += from.cachedTokens;
+  into.reasoningTokens += from.reasoningTokens;
+  into.totalTokens += from.totalTokens;
+  into.estimatedCalls += from.estimatedCalls;
+}
+
+/** Counts to add to the row of one hour, project and token. */
+export interface UsageHourDelta {
+  readonly hourStart: Date;
+  readonly projectId: string;
+  readonly tokenId: string;
+  readonly counts: Readonly<UsageCounts>;
+}
+
+type CounterColumn = Exclude<keyof UsageHourlyTable, 'hour_start' | 'project_id' | 'token_id'>;
+
+/** Each counter's column. */
+const COLUMN_OF: Readonly<Record<keyof UsageCounts, CounterColumn>> = {
+  requests: 'requests',
+  errors: 'errors',
+  cacheHits: 'cache_hits',
+  upstreamCalls: 'upstream_calls',
+  upstreamMs: 'upstream_ms',
+  promptTokens: 'prompt_tokens',
+  completionTokens: 'completion_tokens',
+  cachedTokens: 'cached_tokens',
+  reasoningTokens: 'reasoning_tokens',
+  totalTokens: 'total_tokens',
+  estimatedCalls: 'estimated_calls',
+};
+const COUNTERS = Object.keys(COLUMN_OF) as (keyof UsageCounts)[];
+
+/** Rows per INSERT: 16 values each stays far below SQLite's 32,766 bound parameters. */
+const ROWS_PER_STATEMENT = 500;
+
+function toRow(delta: UsageHourDelta): Insertable<UsageHourlyTable> {
+  const row: Record<string, string | number> = { hour_start: delta.hourStart.toISOString(), project_id: delta.projectId, token_id: delta.tokenId };
+  for (const counter of COUNTERS) row[COLUMN_OF[counter]] = delta.counts[counter];
+  return row as unknown as Insertable<UsageHourlyTable>;
+}
+
+/**
+ * Adds the deltas to their rows in one transaction: `INSERT … ON CONFLICT DO UPDATE SET x = x +
+ * excluded.x`, so that a row written by an earlier batch (or another process) is added to.
+ */
+export async function addUsageHours(database: Database, deltas: readonly UsageHourDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const rows = deltas.map(toRow);
+  await database.write(() =>
+    database.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        await trx
+          .insertInto('usage_hourly')
+          .values(rows.slice(start, start + ROWS_PER_STATEMENT))
+          .onConflict((conflict) =>
+            conflict.columns(['hour_start', 'project_id', 'token_id']).doUpdateSet((eb) => {
+              const set: Partial<Record<CounterColumn, unknown>> = {};
+              for (const counter of COUNTERS) {
+                const column = COLUMN_OF[counter];
+                set[column] = eb(`usage_hourly.${column}`, '+', eb.ref(`excluded.${column}`));
+              }
+              return set as never;
+            }),
+          )
+          .execute();
+      }
+    }),
+  );
+}
+
+export interface UsageFilter {
+  /** Hours starting at or after `from` and before `to`. */
+  readonly from: Date;
+  readonly to: Date;
+  readonly projectId?: string | undefined;
+  readonly tokenId?: string | undefined;
+}
+
+type UsageExpressions = ExpressionBuilder<DatabaseSchema, 'usage_hourly'>;
+
+/** SUM of every counter, named as the counter. */
+function sums(eb: UsageExpressions) {
+  return COUNTERS.map((counter) => eb.fn.sum<number | string>(`usage_hourly.${COLUMN_OF[counter]}`).as(counter));
+}
+
+/** Counts from a row of sums (a driver may return a SUM as text or bigint). */
+function readCounts(row: Readonly<Record<keyof UsageCounts, unknown>>): UsageCounts {
+  const counts = emptyUsageCounts();
+  for (const counter of COUNTERS) counts[counter] = Number(row[counter] ?? 0);
+  return counts;
+}
+
+function filtered(database: Database, filter: UsageFilter) {
+  let query = database.db
+    .selectFrom('usage_hourly')
+    .where('usage_hourly.hour_start', '>=', filter.from.toISOString())
+    .where('usage_hourly.hour_start', '<', filter.to.toISOString());
+  if (filter.projectId !== undefined) query = query.where('usage_hourly.project_id', '=', filter.projectId);
+  if (filter.tokenId !== undefined) query = query.where('usage_hourly.token_id', '=', filter.tokenId);
+  return query;
+}
+
+export type UsageGranularity = 'hour' | 'day';
+
+export interface UsageBucketSums {
+  /** Start of the UTC hour or day. */
+  readonly start: Date;
+  readonly counts: UsageCounts;
+}
+
+/**
+ * Sums by UTC hour or day, oldest first; only buckets that hold usage (served by the
+ * (project_id, hour_start) index with a project, by the primary key without one).
+ */
+export async function sumUsageByTime(database: Database, filter: UsageFilter, granularity: UsageGranularity): Promise<UsageBucketSums[]> {
+  // The first 10 characters of an ISO hour are its day; the same text function on every engine.
+  const bucket = granularity === 'hour' ? sql<string>`usage_hourly.hour_start` : sql<string>`substr(usage_hourly.hour_start, 1, 10)`;
+  const rows = await filtered(database, filter)
+    .select((eb) => [bucket.as('bucket'), ...sums(eb)])
+    .groupBy(bucket)
+    .orderBy(bucket)
+    .execute();
+  return rows.map((row) => ({ start: new Date(granularity === 'hour' ? row.bucket : `${row.bucket}T00:00:00.000Z`), counts: readCounts(row) }));
+}
+
+export interface ProjectUsageSums {
+  readonly projectId: string;
+  /** null when the project has been deleted since (the ledger keeps its usage). */
+  readonly projectName: string | null;
+  readonly counts: UsageCounts;
+}
+
+/** Sums by project over the range (ordered by project id). */
+export async function sumUsageByProject(database: Database, filter: UsageFilter): Promise<ProjectUsageSums[]> {
+  const rows = await filtered(database, filter)
+    .leftJoin('projects', 'projects.id', 'usage_hourly.project_id')
+    .select((eb) => ['usage_hourly.project_id as project_id', eb.fn.max('projects.name').as('project_name'), ...sums(eb)])
+    .groupBy('usage_hourly.project_id')
+    .orderBy('usage_hourly.project_id')
+    .execute();
+  return rows.map((row) => ({ projectId: row.project_id, projectName: row.project_name ?? null, counts: readCounts(row) }));
+}
+
+/** True when the ledger holds any usage of this project or token (deleted ones included). */
+export async function hasUsage(database: Database, of: { readonly projectId?: string; readonly tokenId?: string }): Promise<boolean> {
+  let query = database.db.selectFrom('usage_hourly').select('usage_hourly.hour_start').limit(1);
+  if (of.projectId !== undefined) query = query.where('usage_hourly.project_id', '=', of.projectId);
+  if (of.tokenId !== undefined) query = query.where('usage_hourly.token_id', '=', of.tokenId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
