@@ -1,5 +1,6 @@
 import { readClientSetting, type ClientSettingsOptions } from './client-settings.js';
-import { ConfigError } from './load-config.js';
+import type { EventsConfig } from './config.js';
+import { ConfigError, loadEventsConfig } from './load-config.js';
 import { parseDurationMs } from './units.js';
 
 /**
@@ -10,9 +11,6 @@ import { parseDurationMs } from './units.js';
 
 export const DISPATCHER_SERVICES = ['file', 'lunary', 'helicone', 'webhook'] as const;
 export type DispatcherService = (typeof DISPATCHER_SERVICES)[number];
-
-/** Where events come from: a running server's live stream (in-memory bus) or Redis Streams. */
-export type DispatcherEventBus = 'in-memory' | 'redis-streams';
 
 /** Flag values as the command line gave them (strings; undefined when not given). */
 export interface DispatcherFlags {
@@ -31,7 +29,11 @@ export interface DispatcherFlags {
 }
 
 export interface DispatcherSettings {
-  readonly bus: DispatcherEventBus;
+  /**
+   * LLM_PROXY_EVENT_BUS and the REDIS_* settings, as the server reads them: `in-memory` means the
+   * live stream of a running server, `redis-streams` the Redis stream the server adds events to.
+   */
+  readonly events: EventsConfig;
   readonly service: DispatcherService;
   /** File path (file) or URL (the others); undefined: the service's default URL. */
   readonly endpoint: string | undefined;
@@ -111,7 +113,7 @@ export function readDispatcherSettings(flags: DispatcherFlags, options: ClientSe
   const apiKey = raw('apiKey').text;
   const webhookSecret = raw('webhookSecret').text;
   const settings: DispatcherSettings = {
-    bus: eventBus(options),
+    events: loadEventsConfig({ env: options.env, envFilePath: options.envFilePath }),
     service,
     endpoint,
     bufferSize: parsed('buffer', wholeNumber(1), 'a positive whole number'),
@@ -129,14 +131,6 @@ export function readDispatcherSettings(flags: DispatcherFlags, options: ClientSe
     throw new ConfigError(`${raw('retryMax').from} (${settings.retryMaxMs} ms) must not be shorter than ${raw('retryBase').from} (${settings.retryBaseMs} ms)`);
   }
   return settings;
-}
-
-/** LLM_PROXY_EVENT_BUS as the dispatcher reads it: unset means the live stream of a running server. */
-function eventBus(options: ClientSettingsOptions): DispatcherEventBus {
-  const text = readClientSetting('LLM_PROXY_EVENT_BUS', options)?.trim().toLowerCase();
-  if (text === undefined || text === 'in-memory' || text === 'memory') return 'in-memory';
-  if (text === 'redis-streams' || text === 'redis') return 'redis-streams';
-  throw new ConfigError(`LLM_PROXY_EVENT_BUS: expected in-memory or redis-streams, got "${text}"`);
 }
 
 function isHttpUrl(text: string): boolean {

@@ -18,7 +18,6 @@ export {
   DISPATCHER_SERVICES,
   DISPATCHER_SETTING_SOURCES,
   readDispatcherSettings,
-  type DispatcherEventBus,
   type DispatcherFlags,
   type DispatcherService,
   type DispatcherSettings,

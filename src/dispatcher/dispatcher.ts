@@ -19,13 +19,25 @@ export interface DispatcherOptions {
   /** Longest wait on the source for new events, so that a stop is noticed soon. Default 500 ms. */
   readonly readWaitMs?: number;
   readonly random?: () => number;
-  /** Retries and dead letters, as they happen (for messages). */
+  /**
+   * Source errors that end the dispatcher (e.g. the server refused the management token). Any
+   * other is retried: reads after a pause (Redis away: it reconnects meanwhile), acknowledgements
+   * and dead letters up to maxRetries times. Default: none is fatal.
+   */
+  readonly isFatalSourceError?: (error: unknown) => boolean;
+  /** Retries, dead letters and source trouble, as they happen (for messages). */
   readonly onNotice?: (notice: DispatcherNotice) => void;
 }
 
+export type SourceOperation = 'reading' | 'acknowledging' | 'dead-lettering';
+
 export type DispatcherNotice =
   | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly events: number; readonly reason: string }
-  | { readonly kind: 'dead-letter'; readonly events: number; readonly reason: string };
+  | { readonly kind: 'dead-letter'; readonly events: number; readonly reason: string }
+  /** The source failed; it is tried again after delayMs. */
+  | { readonly kind: 'source-retry'; readonly operation: SourceOperation; readonly delayMs: number; readonly reason: string }
+  /** Acknowledging or dead-lettering failed for good: these events stay pending and are delivered again. */
+  | { readonly kind: 'source-gave-up'; readonly operation: SourceOperation; readonly events: number; readonly reason: string };
 
 export interface DispatcherStats {
   /** Events the sink took (and the source acknowledged). */
@@ -52,10 +64,10 @@ export interface Dispatcher {
   stats(): DispatcherStats;
 }
 
-/** The source failed (reading, acknowledging or dead-lettering): the dispatcher stops. */
+/** The source failed in a way marked fatal (isFatalSourceError): the dispatcher stops. */
 export class EventSourceError extends Error {
   override readonly name = 'EventSourceError';
-  constructor(operation: string, cause: unknown) {
+  constructor(operation: SourceOperation, cause: unknown) {
     super(`event source failed while ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
@@ -98,7 +110,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const readWaitMs = options.readWaitMs ?? 500;
   const random = options.random ?? Math.random;
   const notify = options.onNotice ?? (() => undefined);
+  const isFatal = options.isFatalSourceError ?? (() => false);
+  /** Aborted to stop now: sends in flight and every pause. */
   const halt = new AbortController();
+  /** Aborted at stop() too: ends the pause between failed reads. */
+  const stopped = new AbortController();
   const senderWake = createWakeup();
   const readerWake = createWakeup();
 
@@ -137,31 +153,52 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     failure ??= error;
     stopping = true;
     halt.abort();
+    stopped.abort();
     readerWake.wake();
     senderWake.wake();
   }
 
-  async function ack(events: readonly ReceivedEvent[]): Promise<boolean> {
-    try {
-      await source.ack(events);
-      delivered += events.length;
-      return true;
-    } catch (error) {
-      fail(new EventSourceError('acknowledging', error));
-      return false;
+  /** A pause before the source is tried again: backoff, but never a spin. */
+  const sourcePauseMs = (attempt: number) => Math.max(100, backoffDelayMs(attempt, options.backoff, random));
+
+  /**
+   * Runs an acknowledgement or a dead letter, retried up to maxRetries times. False when it
+   * failed for good (the events stay pending in the source, which delivers them again) or the
+   * dispatcher stopped.
+   */
+  async function settle(operation: SourceOperation, events: readonly ReceivedEvent[], action: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await action();
+        return true;
+      } catch (error) {
+        if (isFatal(error)) {
+          fail(new EventSourceError(operation, error));
+          return false;
+        }
+        const reason = reasonOf(error);
+        if (attempt > maxRetries || halt.signal.aborted) {
+          notify({ kind: 'source-gave-up', operation, events: events.length, reason });
+          return false;
+        }
+        const delayMs = sourcePauseMs(attempt);
+        notify({ kind: 'source-retry', operation, delayMs, reason });
+        await pause(delayMs, halt.signal);
+      }
     }
   }
 
+  /** The sink took these: counted as delivered whether or not the source could be told. */
+  async function ack(events: readonly ReceivedEvent[]): Promise<boolean> {
+    delivered += events.length;
+    return settle('acknowledging', events, () => source.ack(events));
+  }
+
   async function deadLetter(events: readonly ReceivedEvent[], reason: string): Promise<boolean> {
-    try {
-      await source.deadLetter(events, reason);
-      deadLettered += events.length;
-      notify({ kind: 'dead-letter', events: events.length, reason });
-      return true;
-    } catch (error) {
-      fail(new EventSourceError('dead-lettering', error));
-      return false;
-    }
+    if (!(await settle('dead-lettering', events, () => source.deadLetter(events, reason)))) return false;
+    deadLettered += events.length;
+    notify({ kind: 'dead-letter', events: events.length, reason });
+    return true;
   }
 
   /** Sends one batch until the sink took it, it went to the dead letter, or the dispatcher halts. */
@@ -185,14 +222,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         failed = true;
       }
       if (!failed) {
-        if (await ack(remaining)) batches += 1;
-        else abandoned += remaining.length;
+        await ack(remaining);
+        batches += 1;
         return;
       }
       const sinkError = error instanceof SinkError ? error : undefined;
       const taken = Math.min(sinkError?.delivered ?? 0, remaining.length);
       if (taken > 0) {
-        if (!(await ack(remaining.slice(0, taken)))) return void (abandoned += remaining.length);
+        await ack(remaining.slice(0, taken));
         remaining = remaining.slice(taken);
       }
       if (halt.signal.aborted) continue; // stopped mid-send: the rest is abandoned, not retried
@@ -203,7 +240,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const reason = reasonOf(error);
       if (sinkError?.failure === 'permanent') {
         const refused = remaining.slice(0, sinkError.affected ?? remaining.length);
-        if (!(await deadLetter(refused, reason))) return void (abandoned += remaining.length);
+        if (!(await deadLetter(refused, reason))) abandoned += refused.length;
         remaining = remaining.slice(refused.length);
         attempt = 0;
         continue;
@@ -222,6 +259,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function readLoop(): Promise<void> {
+    let failedReads = 0;
     try {
       while (!stopping) {
         const room = bufferSize - queued() - inFlight;
@@ -229,7 +267,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           await readerWake.wait();
           continue;
         }
-        const received = await source.read(Math.min(room, batchSize), readWaitMs);
+        let received: ReceivedEvent[];
+        try {
+          received = await source.read(Math.min(room, batchSize), readWaitMs);
+          failedReads = 0;
+        } catch (error) {
+          if (isFatal(error)) throw error;
+          failedReads += 1;
+          const delayMs = sourcePauseMs(failedReads);
+          notify({ kind: 'source-retry', operation: 'reading', delayMs, reason: reasonOf(error) });
+          await pause(delayMs, stopped.signal);
+          continue;
+        }
         if (received.length === 0) {
           // A source that answers [] at once (closed, or not waiting as it should) must not starve the event loop.
           await new Promise((resolve) => setImmediate(resolve));
@@ -302,6 +351,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     stop() {
       if (stopping) return;
       stopping = true;
+      stopped.abort();
       drainTimer = setTimeout(() => halt.abort(), options.drainTimeoutMs);
       readerWake.wake();
       senderWake.wake();
@@ -309,6 +359,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     abort() {
       stopping = true;
       halt.abort();
+      stopped.abort();
       readerWake.wake();
       senderWake.wake();
     },

@@ -8,6 +8,7 @@ export {
   type DispatcherNotice,
   type DispatcherOptions,
   type DispatcherStats,
+  type SourceOperation,
 } from './dispatcher.js';
 export { openDeadLetterFile, type DeadLetterWriter } from './dead-letter-file.js';
 export { connectLiveEventSource, type LiveEventSource, type LiveEventSourceOptions } from './live-event-source.js';

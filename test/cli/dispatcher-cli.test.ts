@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/events/index.js';
 import { CLI, cleanEnv, runCli } from '../support/cli.js';
 import { listenOnLoopback, unusedPort } from '../support/http-server.js';
 import { MANAGEMENT_TOKEN, startHarness, type Harness } from '../support/proxy-harness.js';
+import { redisUnavailable } from '../support/tcp-relay.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 interface RunningDispatcher {
@@ -19,8 +22,8 @@ interface RunningDispatcher {
 }
 
 /** `llm-proxy dispatcher …` as a child process (the built CLI), in a clean environment. */
-function startDispatcher(args: readonly string[], cwd: string): RunningDispatcher {
-  const child = spawn(process.execPath, [CLI, 'dispatcher', ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+function startDispatcher(args: readonly string[], cwd: string, env: Record<string, string> = {}): RunningDispatcher {
+  const child = spawn(process.execPath, [CLI, 'dispatcher', ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const watchers = new Set<() => void>();
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
@@ -204,9 +207,56 @@ describe('llm-proxy dispatcher (built CLI) refusing to start', () => {
     expect(result.stderr).toContain('Error: cannot open /nonexistent-dir/events.jsonl for appending');
   });
 
-  it('with LLM_PROXY_EVENT_BUS=redis-streams, says that this build has no Redis Streams source (exit 1)', async () => {
-    const result = await runCli(['dispatcher', '--endpoint', '/dev/null'], { env: { LLM_PROXY_EVENT_BUS: 'redis-streams' } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('redis-streams source not available in this build');
+  it('exits 2 when LLM_PROXY_EVENT_BUS=redis-streams and Redis cannot be reached, naming the address', async () => {
+    const address = `127.0.0.1:${await unusedPort()}`;
+    const result = await runCli(['dispatcher', '--endpoint', '/dev/null'], { env: { LLM_PROXY_EVENT_BUS: 'redis-streams', REDIS_ADDR: address } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot reach Redis at ${address}`);
+  });
+});
+
+const redisUnreachable = await redisUnavailable();
+
+describe.skipIf(redisUnreachable !== undefined)('llm-proxy dispatcher (built CLI) on Redis Streams (real Redis on 127.0.0.1:6379)', () => {
+  const streamKey = `llm-proxy-test:dispatcher-cli:${randomUUID()}`;
+  const redisSettings = {
+    LLM_PROXY_EVENT_BUS: 'redis-streams',
+    REDIS_ADDR: '127.0.0.1:6379',
+    REDIS_STREAM_KEY: streamKey,
+    REDIS_CONSUMER_GROUP: `group-${randomUUID()}`,
+  };
+  let harness: Harness;
+  let temp: ReturnType<typeof makeTempDir>;
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  beforeAll(async () => {
+    harness = await startHarness(redisSettings);
+    temp = makeTempDir();
+  });
+  afterAll(async () => {
+    await harness.close();
+    temp.remove();
+    await redis.del(streamKey, `${streamKey}:dead-letter`);
+    redis.disconnect();
+  });
+
+  it('ships what the server published while no dispatcher ran, then what follows; acknowledges all; exits 0 on SIGTERM', async () => {
+    const { token } = await harness.issueToken();
+    const client = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const chat = async (content: string) =>
+      (await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }).withResponse()).response.headers.get('x-request-id');
+    const before = [await chat('before one'), await chat('before two')];
+
+    const path = join(temp.dir, 'events.jsonl');
+    const dispatcher = startDispatcher(['--service', 'file', '--endpoint', path, '--flush-interval', '100ms'], temp.dir, redisSettings);
+    await dispatcher.waitFor(/redis-streams llm-proxy-test:dispatcher-cli:\S+@127\.0\.0\.1:6379 .*→ file/);
+    await until(() => linesOf(path).length === 2, 'the events published before the start');
+    const after = await chat('after');
+    await until(() => linesOf(path).length === 3, 'the event published after the start');
+    expect(linesOf(path).map((event) => event.request_id)).toEqual([...before, after]);
+
+    dispatcher.child.kill('SIGTERM');
+    expect(await dispatcher.exited).toBe(0);
+    const [pendingCount] = (await redis.xpending(streamKey, redisSettings.REDIS_CONSUMER_GROUP)) as [number];
+    expect(pendingCount).toBe(0);
   });
 });

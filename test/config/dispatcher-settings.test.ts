@@ -14,8 +14,10 @@ const problem = (flags: DispatcherFlags, env: Record<string, string> = {}) => {
 
 describe('dispatcher settings', () => {
   it('has the defaults of the CLI reference (file, buffer 100) and the issue (batch 100, flush 5s, 3 retries from 1s to 30s)', () => {
-    expect(read({ endpoint: './events.jsonl' })).toEqual({
-      bus: 'in-memory',
+    const settings = read({ endpoint: './events.jsonl' });
+    expect(settings.events.backend).toBe('in-memory');
+    expect(settings).toEqual({
+      events: settings.events,
       service: 'file',
       endpoint: './events.jsonl',
       bufferSize: 100,
@@ -41,7 +43,7 @@ describe('dispatcher settings', () => {
       LLM_PROXY_EVENT_BUS: 'redis-streams',
     };
     expect(read({ buffer: '1000' }, env)).toMatchObject({
-      bus: 'redis-streams',
+      events: { backend: 'redis-streams', redisStreams: { address: 'localhost:6379', streamKey: 'llm-proxy-events' } },
       service: 'lunary',
       endpoint: undefined,
       bufferSize: 1000,
@@ -68,7 +70,7 @@ describe('dispatcher settings', () => {
       {},
       '--service webhook signs every batch: pass --webhook-secret or set DISPATCHER_WEBHOOK_SECRET (receivers verify X-LLM-Proxy-Signature with it)',
     ],
-    [{ endpoint: 'x' }, { LLM_PROXY_EVENT_BUS: 'kafka' }, 'LLM_PROXY_EVENT_BUS: expected in-memory or redis-streams, got "kafka"'],
+    [{ endpoint: 'x' }, { LLM_PROXY_EVENT_BUS: 'kafka' }, 'Invalid configuration:\n  LLM_PROXY_EVENT_BUS (from environment): got "kafka"; accepted: in-memory, redis-streams'],
   ])('refuses %j with %j: %s', (flags, env, message) => {
     expect(problem(flags, env)).toBe(message);
   });

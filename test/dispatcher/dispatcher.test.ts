@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelayMs, createDispatcher, createHeliconeSink, createWebhookSink, SinkError, type DispatcherOptions, type Sink } from '../../src/dispatcher/index.js';
+import {
+  backoffDelayMs,
+  createDispatcher,
+  createHeliconeSink,
+  createWebhookSink,
+  EventSourceError,
+  SinkError,
+  type DispatcherNotice,
+  type DispatcherOptions,
+  type Sink,
+} from '../../src/dispatcher/index.js';
 import type { ProxyEvent } from '../../src/events/index.js';
 import { createFakeSource, makeEvent, until, type FakeSource } from './fake-source.js';
 import { startReceiver, type Answer, type Receiver } from './receiver.js';
@@ -182,6 +192,60 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     await new Promise((resolve) => setTimeout(resolve, 20)); // a timer still fires
     dispatcher.stop();
     expect(await running).toMatchObject({ delivered: 0, abandoned: 0 });
+  });
+
+  it('retries a source that fails to read (Redis away), and keeps shipping once it is back', async () => {
+    const events = [makeEvent(), makeEvent()];
+    const source = createFakeSource(events);
+    let failures = 2;
+    const flaky = { ...source, read: (max: number, waitMs: number) => (failures-- > 0 ? Promise.reject(new Error('not connected')) : source.read(max, waitMs)) };
+    const sink = await receiver(() => ({ status: 200 }));
+    const notices: string[] = [];
+    const dispatcher = dispatcherFor(source, webhook(sink.url), { source: flaky, onNotice: (notice) => notices.push(`${notice.kind}`) });
+    const running = dispatcher.run();
+    await until(() => source.acked.length === 2, 'the events after the source came back');
+    dispatcher.stop();
+    expect(await running).toMatchObject({ delivered: 2 });
+    expect(notices).toEqual(['source-retry', 'source-retry']);
+  });
+
+  it('stops on a source error marked fatal (a refused management token): run() rejects with it as the cause', async () => {
+    const source = createFakeSource();
+    const refused = new Error('management token refused');
+    const dispatcher = dispatcherFor(source, webhook('http://127.0.0.1:9'), {
+      source: { ...source, read: () => Promise.reject(refused) },
+      isFatalSourceError: (error) => error === refused,
+    });
+    const failure = await dispatcher.run().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(EventSourceError);
+    expect((failure as EventSourceError).cause).toBe(refused);
+  });
+
+  it('retries acknowledgements; one that keeps failing is reported, and the events stay pending (delivered again later)', async () => {
+    const source = createFakeSource([makeEvent()]);
+    let ackFailures = 1;
+    const sink = await receiver(() => ({ status: 200 }));
+    const notices: string[] = [];
+    const onceFailing = { ...source, ack: (events: never[]) => (ackFailures-- > 0 ? Promise.reject(new Error('timeout')) : source.ack(events)) };
+    const first = dispatcherFor(source, webhook(sink.url), { source: onceFailing, onNotice: (notice) => notices.push(notice.kind) });
+    const running = first.run();
+    await until(() => source.acked.length === 1, 'the acknowledgement, at its second try');
+    first.stop();
+    expect(await running).toMatchObject({ delivered: 1, abandoned: 0 });
+    expect(notices).toEqual(['source-retry']);
+
+    const other = createFakeSource([makeEvent()]);
+    const gaveUp: DispatcherNotice[] = [];
+    const second = dispatcherFor(other, webhook(sink.url), {
+      source: { ...other, ack: () => Promise.reject(new Error('Redis down')) },
+      maxRetries: 1,
+      onNotice: (notice) => gaveUp.push(notice),
+    });
+    const secondRun = second.run();
+    await until(() => gaveUp.some((notice) => notice.kind === 'source-gave-up'), 'giving up on the acknowledgement');
+    second.stop();
+    expect(await secondRun).toMatchObject({ delivered: 1 });
+    expect(gaveUp.at(-1)).toEqual({ kind: 'source-gave-up', operation: 'acknowledging', events: 1, reason: 'Redis down' });
   });
 });
 

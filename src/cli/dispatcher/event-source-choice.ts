@@ -2,14 +2,14 @@ import type { DispatcherSettings } from '../../config/index.js';
 import { connectLiveEventSource, openDeadLetterFile, type DeadLetterWriter } from '../../dispatcher/index.js';
 import type { EventSource } from '../../events/index.js';
 import { EXIT } from '../exit-codes.js';
-import { UsageError } from '../io.js';
 import { manageClientFor, type ManageGlobalOptions } from '../manage/context.js';
 import { DispatcherExitError } from './dispatcher-exit-error.js';
 
-/** An event source, and what the server dropped for it when it is a live stream. */
+/** An event source, what the server dropped for it (live stream), and which of its errors end the dispatcher. */
 export interface ChosenSource {
   readonly source: EventSource;
   readonly serverDropped?: () => number;
+  readonly isFatalSourceError?: (error: unknown) => boolean;
 }
 
 async function deadLetterFile(path: string | undefined): Promise<DeadLetterWriter | undefined> {
@@ -21,22 +21,23 @@ async function deadLetterFile(path: string | undefined): Promise<DeadLetterWrite
   }
 }
 
-/**
- * The one place where the dispatcher's event source is chosen, by LLM_PROXY_EVENT_BUS:
- * `redis-streams` reads a Redis Streams consumer group; `in-memory` (the default) attaches to a
- * running server's live stream. Connects before it returns, so that an unreachable server or
- * a refused token ends the command at once (exit 2 or 3).
- */
-export async function openEventSource(
+/** A consumer of the Redis stream the server adds events to (REDIS_* settings). */
+async function openRedisStreams(settings: DispatcherSettings): Promise<ChosenSource> {
+  const { createRedisStreamsSource, redisStreamsOptions } = await import('../../events/index.js');
+  try {
+    return { source: await createRedisStreamsSource(redisStreamsOptions(settings.events.redisStreams)) };
+  } catch (error) {
+    if ((error as Error).name === 'RedisUnreachableError') throw new DispatcherExitError((error as Error).message, EXIT.network, { cause: error });
+    throw error;
+  }
+}
+
+/** The live stream of a running server; a refused management token ends the dispatcher, even on reconnection. */
+async function openLiveStream(
   settings: DispatcherSettings,
   connection: Pick<ManageGlobalOptions, 'manageApiBaseUrl' | 'managementToken'>,
   onNotice: (message: string) => void,
 ): Promise<ChosenSource> {
-  if (settings.bus === 'redis-streams') {
-    // Redis Streams: to be wired here once src/events/redis-streams-source.ts is in this build,
-    // as `{ source: await createRedisStreamsSource(<its settings from src/config>) }`.
-    throw new UsageError('redis-streams source not available in this build');
-  }
   const client = manageClientFor(connection);
   const deadLetter = await deadLetterFile(settings.deadLetterFile);
   try {
@@ -47,9 +48,23 @@ export async function openEventSource(
       deadLetter,
       onNotice,
     });
-    return { source, serverDropped: source.serverDropped };
+    return { source, serverDropped: source.serverDropped, isFatalSourceError: (error) => (error as Error).name === 'ManageApiError' };
   } catch (error) {
     await deadLetter?.close();
     throw error;
   }
+}
+
+/**
+ * The one place where the dispatcher's event source is chosen, by LLM_PROXY_EVENT_BUS:
+ * `redis-streams` reads a Redis Streams consumer group; `in-memory` (the default) attaches to a
+ * running server's live stream. Connects before it returns, so that unreachable Redis or server
+ * (exit 2) and a refused token (exit 3) end the command at once.
+ */
+export function openEventSource(
+  settings: DispatcherSettings,
+  connection: Pick<ManageGlobalOptions, 'manageApiBaseUrl' | 'managementToken'>,
+  onNotice: (message: string) => void,
+): Promise<ChosenSource> {
+  return settings.events.backend === 'redis-streams' ? openRedisStreams(settings) : openLiveStream(settings, connection, onNotice);
 }

@@ -42,22 +42,26 @@ async function openSink(settings: DispatcherSettings): Promise<Sink> {
   return sink;
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
 function noticeText(notice: DispatcherNotice): string {
-  if (notice.kind === 'retry') {
-    return `send of ${notice.events} events failed (${notice.reason}); retry ${notice.attempt} in ${(notice.delayMs / 1000).toFixed(1)}s`;
+  switch (notice.kind) {
+    case 'retry':
+      return `send of ${notice.events} events failed (${notice.reason}); retry ${notice.attempt} in ${seconds(notice.delayMs)}`;
+    case 'dead-letter':
+      return `${notice.events} events went to the dead letter: ${notice.reason}`;
+    case 'source-retry':
+      return `${notice.operation} events failed (${notice.reason}); trying again in ${seconds(notice.delayMs)}`;
+    case 'source-gave-up':
+      return `${notice.operation} ${notice.events} events failed for good (${notice.reason}): they stay pending and are delivered again`;
   }
-  return `${notice.events} events went to the dead letter: ${notice.reason}`;
 }
 
 /** Why the dispatcher stopped on its own, as the error main reports (with the reference's exit code). */
 function stopError(error: unknown): unknown {
   if (error instanceof SinkError && error.failure === 'refused') return new DispatcherExitError(error.message, EXIT.auth, { cause: error });
-  if (error instanceof EventSourceError) {
-    // A refused token or an unreachable server on reconnection: reported as at start.
-    const cause = error.cause as { name?: string } | undefined;
-    if (cause?.name === 'ManageApiError' || cause?.name === 'ManageUnreachableError') return cause;
-    return new DispatcherExitError(error.message, EXIT.network, { cause: error });
-  }
+  // The server refused the management token on reconnection: reported as at start (exit 3).
+  if (error instanceof EventSourceError) return error.cause;
   return error;
 }
 
@@ -77,7 +81,7 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
     await sink.close();
     throw error;
   }
-  const { source, serverDropped } = chosen;
+  const { source, serverDropped, isFatalSourceError } = chosen;
   const dispatcher = createDispatcher({
     source,
     sink,
@@ -87,6 +91,7 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
     maxRetries: settings.maxRetries,
     backoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
     drainTimeoutMs: settings.drainTimeoutMs,
+    isFatalSourceError,
     onNotice: (notice) => say(noticeText(notice)),
   });
   writeLine(
@@ -150,7 +155,7 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
   if (failure !== undefined) throw stopError(failure);
   if (stats.abandoned > 0) {
     const why = signals > 1 ? 'stopped at the second signal' : `not shipped within --drain-timeout ${settings.drainTimeoutMs / 1000}s`;
-    const fate = settings.bus === 'redis-streams' ? 'Redis Streams delivers them again to the group' : 'events of the live stream are lost';
+    const fate = settings.events.backend === 'redis-streams' ? 'Redis Streams delivers them again to the group' : 'events of the live stream are lost';
     throw new DispatcherExitError(`${stats.abandoned} events read were not delivered (${why}): ${fate}`, EXIT.general);
   }
 }
