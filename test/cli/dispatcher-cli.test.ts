@@ -171,6 +171,46 @@ describe('llm-proxy dispatcher (built CLI) in live mode against a real server', 
     }
   });
 
+  it('sends Lunary runs built from the real events: request, answer (a stream merged), provider usage', async () => {
+    const runs: { input: { messages: unknown[] }; output: { choices: { message: { content: string } }[] }; tokensUsage?: object; metadata: { request_id: string } }[] = [];
+    const lunary = await listenOnLoopback(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          if (req.method === 'POST') runs.push(...(JSON.parse(body) as typeof runs));
+          res.writeHead(200).end('{}');
+        });
+      }),
+    );
+    try {
+      const dispatcher = startDispatcher(
+        ['--service', 'lunary', '--endpoint', `${lunary.url}/v1/runs/ingest`, '--api-key', 'lunary-test-key', '--flush-interval', '50ms', ...connection()],
+        temp.dir,
+      );
+      await dispatcher.waitFor(/→ lunary/);
+      const plain = await chat('plain question');
+      const client = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'streamed question' }], stream: true })
+        .withResponse();
+      for await (const _chunk of stream); // read to the end
+      const streamed = response.headers.get('x-request-id');
+      await until(() => runs.length >= 2, 'two runs');
+      dispatcher.child.kill('SIGTERM');
+      expect(await dispatcher.exited).toBe(0);
+
+      const byRequest = new Map(runs.map((run) => [run.metadata.request_id, run]));
+      expect(byRequest.get(plain)?.input.messages).toEqual([{ role: 'user', content: 'plain question' }]);
+      expect(byRequest.get(plain)?.output.choices[0]?.message.content).toBe('echo: plain question');
+      expect(byRequest.get(plain)?.tokensUsage).toEqual({ prompt: 5, completion: 3 });
+      expect(byRequest.get(streamed ?? '')?.output.choices[0]?.message.content).toBe('echo: streamed question');
+      expect(byRequest.get(streamed ?? '')?.tokensUsage).toBeDefined();
+    } finally {
+      await lunary.close();
+    }
+  });
+
   it('exits 3 when the server refuses the management token', async () => {
     const result = await runCli(['dispatcher', '--endpoint', join(temp.dir, 'x.jsonl'), '--manage-api-base-url', harness.url, '--management-token', 'wrong'], {
       cwd: temp.dir,
