@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBenchmarkCommand } from './benchmark/index.js';
 import { registerOpenAiCommand } from './chat/index.js';
+import { registerDispatcherCommand } from './dispatcher/index.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { registerManageCommand } from './manage/index.js';
@@ -33,6 +34,7 @@ Getting started:
   registerSetupCommand(program, io);
   registerManageCommand(program, io);
   registerOpenAiCommand(program, io);
+  registerDispatcherCommand(program, io);
   registerBenchmarkCommand(program, io);
   return program;
 }

@@ -3,6 +3,7 @@ import { TargetUnreachableError, TokenRejectedError } from '../benchmark/index.j
 import { isProxyError } from '../errors.js';
 import type { ManageApiError, ManageUnreachableError } from '../manage-client/index.js';
 import { ChatSessionError } from './chat/chat-session-error.js';
+import { DispatcherExitError } from './dispatcher/dispatcher-exit-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { cliCommand } from './invocation.js';
 import { inFlagTerms, nextStepFor } from './manage/flag-names.js';
@@ -45,6 +46,7 @@ export function reportError(error: unknown): ReportedError {
     return { exitCode: EXIT.general, message: `Error: ${inFlagTerms(error.message)} (${status}).${nextStepFor(error.code)}` };
   }
   if (error instanceof ChatSessionError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
+  if (error instanceof DispatcherExitError) return { exitCode: error.exitCode, message: `Error: ${error.message}` };
   if (error instanceof TargetUnreachableError) return { exitCode: EXIT.network, message: `Error: ${error.message}` };
   if (error instanceof TokenRejectedError) return { exitCode: EXIT.auth, message: `Error: ${error.message}` };
   if (isProxyError(error)) return { exitCode: error.exitCode, message: `Error: ${error.message}` };

@@ -14,3 +14,11 @@ export { SETTING_NAMES, type SettingName } from './schema.js';
 export { readEnvFile, updateEnvFile } from './env-file.js';
 export { DEFAULT_PROXY_URL, defaultProxyUrl, localUrlOf, readClientSetting, type ClientSettingsOptions } from './client-settings.js';
 export { parseByteSize, parseDurationMs, parseListenAddress, type ListenAddress } from './units.js';
+export {
+  DISPATCHER_SERVICES,
+  DISPATCHER_SETTING_SOURCES,
+  readDispatcherSettings,
+  type DispatcherFlags,
+  type DispatcherService,
+  type DispatcherSettings,
+} from './dispatcher-settings.js';

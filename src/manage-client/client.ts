@@ -15,30 +15,10 @@ import type {
   UsageGranularity,
   UsageResponse,
 } from '../manage/index.js';
+import { ManageApiError, ManageUnreachableError, apiErrorOf, networkReason, parseJson } from './errors.js';
+import { openManageEventStream } from './event-stream.js';
 
-/** The management API answered with an error status. */
-export class ManageApiError extends Error {
-  override readonly name = 'ManageApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/** The management API could not be reached at all. */
-export class ManageUnreachableError extends Error {
-  override readonly name = 'ManageUnreachableError';
-  constructor(
-    readonly baseUrl: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot reach the management API at ${baseUrl} (${reason})`, options);
-  }
-}
+export { ManageApiError, ManageUnreachableError };
 
 export interface ManageClientOptions {
   readonly baseUrl: string;
@@ -83,15 +63,6 @@ function queryString(values: Readonly<Record<string, string | undefined>>): stri
   return query.size > 0 ? `?${query.toString()}` : '';
 }
 
-/** Why a fetch failed, in words (undici hides the socket error in `cause`). */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host not found';
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return cause?.message ?? (error as Error).message;
-}
-
 /** Typed client of /manage/*, used by the CLI. */
 export function createManageClient(options: ManageClientOptions) {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -114,18 +85,8 @@ export function createManageClient(options: ManageClientOptions) {
       throw new ManageUnreachableError(baseUrl, networkReason(error), { cause: error });
     }
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const error = (parsed as { error?: { message?: string; code?: string } | string } | undefined)?.error;
-      const message = typeof error === 'string' ? error : (error?.message ?? `${response.status} ${response.statusText}`);
-      const code = typeof error === 'object' ? error.code : undefined;
-      throw new ManageApiError(message, response.status, code);
-    }
+    if (!response.ok) throw apiErrorOf(response, text);
+    const parsed = parseJson(text);
     if (parsed === undefined && text !== '') {
       throw new ManageApiError(`unexpected non-JSON answer from ${baseUrl}${path}: is this an llm-proxy?`, response.status, undefined);
     }
@@ -134,6 +95,8 @@ export function createManageClient(options: ManageClientOptions) {
 
   const id = encodeURIComponent;
   return {
+    /** The server this client talks to, without a trailing slash. */
+    baseUrl,
     listProjects: () => call<ProjectResponse[]>('GET', '/manage/projects'),
     getProject: (projectId: string) => call<ProjectResponse>('GET', `/manage/projects/${id(projectId)}`),
     createProject: (body: CreateProjectBody) => call<ProjectResponse>('POST', '/manage/projects', body),
@@ -167,6 +130,8 @@ export function createManageClient(options: ManageClientOptions) {
         })}`,
       ),
     getAuditEvent: (eventId: string) => call<AuditEventResponse>('GET', `/manage/audit/${id(eventId)}`),
+    /** GET /manage/events: the live stream of proxy events (server-sent events). */
+    openEventStream: () => openManageEventStream({ baseUrl, managementToken: options.managementToken }),
   };
 }
 

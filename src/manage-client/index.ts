@@ -11,6 +11,7 @@ export {
   type TokenListFilter,
   type UsageFilter,
 } from './client.js';
+export { createEventStreamParser, openManageEventStream, type ManageEventStream, type OpenEventStreamOptions, type StreamItem } from './event-stream.js';
 export type {
   AuditEventResponse,
   AuditListResponse,

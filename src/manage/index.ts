@@ -1,4 +1,5 @@
 export { manageRoutes, type ManageRoutesOptions } from './routes.js';
+export type { LiveEventsOptions } from './event-routes.js';
 export {
   DEFAULT_TOKEN_HOURS,
   createProject,

@@ -5,6 +5,7 @@ import { ProxyError } from '../errors.js';
 import { auditRoutes } from './audit-routes.js';
 import { installAuditRecording, noteAccessDenied, noteAudit, type AuditRecordingOptions } from './audit-recording.js';
 import { cacheRoutes } from './cache-routes.js';
+import { eventRoutes, type LiveEventsOptions } from './event-routes.js';
 import { usageRoutes } from './usage-routes.js';
 import { createSecretMatcher } from '../security/index.js';
 import {
@@ -46,6 +47,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly tokenCreated: () => void;
   /** The response cache behind /manage/cache; undefined when HTTP_CACHE_ENABLED=false. */
   readonly cache?: HttpCache | undefined;
+  /** The bus behind GET /manage/events; without it the route is not there. */
+  readonly liveEvents?: LiveEventsOptions;
   /** The usage ledger behind /manage/usage. */
   readonly ledger: UsageLedger;
   /** Where and how management actions are recorded (the management token comes from above). */
@@ -384,6 +387,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
   );
 
   cacheRoutes(parent, options.cache);
+  if (options.liveEvents) eventRoutes(parent, options.liveEvents);
   usageRoutes(parent, { database, ledger: options.ledger, now: options.now });
   auditRoutes(parent, database, options.audit.log);
 }

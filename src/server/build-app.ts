@@ -261,6 +261,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       trustProxyHeaders: config.audit.trustProxyHeaders,
       redactPath: redactRequestUrl,
     },
+    liveEvents: { bus: events, maxQueuedEvents: config.events.bufferSize },
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -5,11 +5,16 @@ import { AUDIT_SINCE_FORMS, auditLimit, auditSince } from './audit-options.js';
 import type { ManageGlobalOptions } from './context.js';
 import { USAGE_WHEN_FORMS, usageWhen } from './usage-when.js';
 
-/** The flags every manage command accepts, before or after the subcommand. */
-function withManageOptions(command: Command): Command {
+/** The flags that say which server to talk to and with what token (manage, dispatcher). */
+export function withManageConnectionOptions(command: Command): Command {
   return command
     .option('--manage-api-base-url <url>', 'management API base URL (env MANAGEMENT_API_BASE_URL, default: LISTEN_ADDR of ./.env as http://…, else http://localhost:8080)')
-    .option('--management-token <token>', 'management token (default: MANAGEMENT_TOKEN from the environment or ./.env)')
+    .option('--management-token <token>', 'management token (default: MANAGEMENT_TOKEN from the environment or ./.env)');
+}
+
+/** The flags every manage command accepts, before or after the subcommand. */
+function withManageOptions(command: Command): Command {
+  return withManageConnectionOptions(command)
     .option('--json', 'print the API response as JSON')
     .option('--wide', 'tables with every column, nothing cut (default: fit the terminal)');
 }
