@@ -44,6 +44,7 @@ async function startLineup(workDir: string, children: ChildProcess[]): Promise<L
   const quiet = await startVariant('quiet', { LOG_REQUESTS: 'false' });
   // Cache hits get a process of their own: their allocation rate must not move the defaults' peak RSS.
   const cached = await startVariant('cached', {});
+  const logged = await startVariant('file-event-log', { FILE_EVENT_LOG: join(workDir, 'events.jsonl') });
   return {
     direct: { name: 'upstream direct', role: 'direct', baseUrl: upstreamUrl, tokens: ['sk-upstream-key'], pid: undefined },
     floor: { name: 'bare node:http proxy', role: 'floor', baseUrl: `http://127.0.0.1:${bare.port}`, tokens: ['unused'], pid: bare.child.pid },
@@ -51,6 +52,7 @@ async function startLineup(workDir: string, children: ChildProcess[]): Promise<L
     bogus: { name: 'llm-proxy, unknown tokens', role: 'bogus', baseUrl: defaults.baseUrl, tokens: bogusTokens(BOGUS_TOKEN_COUNT), pid: defaults.pid },
     cacheHits: { name: 'llm-proxy, cache hits', role: 'cached', baseUrl: cached.baseUrl, tokens: [cached.token], pid: cached.pid, cacheTtlSeconds: 3600 },
     quietProxy: { name: 'llm-proxy LOG_REQUESTS=false', role: 'proxy', baseUrl: quiet.baseUrl, tokens: [quiet.token], pid: quiet.pid },
+    fileEventLog: { name: 'llm-proxy FILE_EVENT_LOG', role: 'proxy', baseUrl: logged.baseUrl, tokens: [logged.token], pid: logged.pid },
   };
 }
 
@@ -75,7 +77,7 @@ function runEnginePhase(options: BenchOptions, lineup: Lineup): Promise<PhaseRes
 
 /** Peak RSS of each process, under the name of the first target it serves. */
 function peakRssByTarget(lineup: Lineup): Map<string, number> {
-  const measured = [lineup.floor, lineup.proxy, lineup.quietProxy, lineup.cacheHits];
+  const measured = [lineup.floor, lineup.proxy, lineup.quietProxy, lineup.cacheHits, lineup.fileEventLog];
   return new Map(measured.flatMap((target) => (target.pid === undefined ? [] : [[target.name, peakRssMiB(target.pid)] as const])));
 }
 

@@ -113,7 +113,7 @@ function compareWithFloor(samples: PhaseSamples, lineup: Lineup, target: Target,
 
 function phaseReport({ driver, samples }: PhaseResult, input: BenchInput): PhaseReport {
   const { lineup, peakRssMiB } = input;
-  const comparisons = [lineup.proxy, lineup.quietProxy].map((target) => compareWithFloor(samples, lineup, target, peakRssMiB));
+  const comparisons = [lineup.proxy, lineup.quietProxy, lineup.fileEventLog].map((target) => compareWithFloor(samples, lineup, target, peakRssMiB));
   return {
     driver,
     figures: inRoundOrder(lineup).map((target) => figuresOf(samples, target, peakRssMiB)),
@@ -132,11 +132,12 @@ function bound(label: string, value: number, comparison: Bound['comparison'], li
 
 /** The performance bounds, from wrk where it ran (the independent measurement), else from the built-in engine. */
 function boundsOf(primary: PhaseReport, engine: PhaseReport): Bound[] {
-  const [proxy, quiet] = primary.comparisons as [Comparison, Comparison];
-  const [engineProxy] = engine.comparisons as [Comparison, Comparison];
+  const [proxy, quiet, logged] = primary.comparisons as [Comparison, Comparison, Comparison];
+  const [engineProxy] = engine.comparisons as [Comparison, Comparison, Comparison];
   return [
     bound('CPU per request, defaults (access log on)', proxy.cpuRatio, '≤', 1.25, '×', primary.driver),
     bound('CPU per request, LOG_REQUESTS=false', quiet.cpuRatio, '≤', 1.15, '×', primary.driver),
+    bound('CPU per request, FILE_EVENT_LOG on', logged.cpuRatio, '≤', 1.3, '×', primary.driver),
     bound('added p50 at 1 connection, defaults', proxy.addedP50Ratio, '≤', 1.2, '×', primary.driver),
     bound('peak RSS under load, defaults', proxy.peakRssRatio, '≤', 1.3, '×', '/proc VmHWM'),
     bound('added first SSE byte, defaults', engineProxy.firstByteAddedMs, '≤', 0.3, 'ms', engine.driver),

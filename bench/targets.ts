@@ -109,7 +109,17 @@ export interface Lineup {
   readonly bogus: Target;
   /** llm-proxy with its defaults in a process of its own, sent requests that opt in to the response cache: memory-cache hits. */
   readonly cacheHits: Target;
+  /** llm-proxy with its defaults plus FILE_EVENT_LOG: every event serialised and written to a file. */
+  readonly fileEventLog: Target;
 }
 
 /** The order in which each round visits the targets: bogus right after the valid tokens it is compared with. */
-export const inRoundOrder = (lineup: Lineup): Target[] => [lineup.direct, lineup.floor, lineup.proxy, lineup.bogus, lineup.cacheHits, lineup.quietProxy];
+export const inRoundOrder = (lineup: Lineup): Target[] => [
+  lineup.direct,
+  lineup.floor,
+  lineup.proxy,
+  lineup.bogus,
+  lineup.cacheHits,
+  lineup.quietProxy,
+  lineup.fileEventLog,
+];
