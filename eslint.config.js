@@ -24,6 +24,14 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },
   {
+    // The admin UI's one browser script (served as it is, no build step).
+    files: ['src/admin/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', EventSource: 'readonly', Intl: 'readonly', setInterval: 'readonly' },
+    },
+  },
+  {
     files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -14,6 +14,9 @@ const AUDIT_ACTION_KINDS = {
   'cache.purge': 'change',
   /** A management request refused for a missing or wrong management token. */
   'management.auth': 'access',
+  /** Admin UI logins (refused ones included) and logouts. */
+  'admin.login': 'access',
+  'admin.logout': 'access',
   'project.list': 'read',
   'project.read': 'read',
   'token.list': 'read',

@@ -109,4 +109,11 @@ export interface Config {
     readonly recordReads: boolean;
   };
   readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
+  readonly adminUi: {
+    readonly enabled: boolean;
+    /** Where the pages are served, e.g. /admin (no trailing slash). */
+    readonly path: string;
+    /** How long a login lasts without activity (sessions live in memory: a restart ends them). */
+    readonly sessionTtlMs: number;
+  };
 }

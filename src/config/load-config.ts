@@ -161,6 +161,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       recordReads: s.AUDIT_READS,
     },
     secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
+    adminUi: { enabled: s.ADMIN_UI_ENABLED, path: s.ADMIN_UI_PATH, sessionTtlMs: s.ADMIN_UI_SESSION_TTL },
   });
 }
 

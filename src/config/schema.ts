@@ -33,6 +33,13 @@ const duration = parsed(
   'a positive duration such as 30s, 2m, 1h30m, 500ms (a bare number is seconds)',
 );
 
+/** A URL path prefix such as /admin: one or more segments, no trailing slash, not under /v1 or /manage. */
+const adminPath = parsed((text) => {
+  const path = text.trim().replace(/\/+$/, '');
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return undefined;
+  return /^\/(v1|manage|health)(\/|$)/.test(path) ? undefined : path;
+}, 'a path such as /admin (letters, digits, . _ ~ -; not /v1, /manage or /health)');
+
 const byteSize = parsed((text) => {
   const bytes = parseByteSize(text);
   return bytes !== undefined && bytes > 0 ? bytes : undefined;
@@ -190,6 +197,10 @@ export const settingsSchema = z
     AUDIT_STORE_IN_DB: bool.default(true),
     AUDIT_TRUST_PROXY_HEADERS: bool.default(false),
     AUDIT_READS: bool.default(false),
+    // Admin UI served by the server itself
+    ADMIN_UI_ENABLED: bool.default(true),
+    ADMIN_UI_PATH: adminPath.default('/admin'),
+    ADMIN_UI_SESSION_TTL: duration.prefault('12h'),
   })
   .superRefine((settings, ctx) => {
     if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {

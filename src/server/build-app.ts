@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { adminRoutes } from '../admin/index.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
@@ -264,6 +265,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     liveEvents: { bus: events, maxQueuedEvents: config.events.bufferSize },
   });
   app.get('/manage/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (config.adminUi.enabled) {
+    await app.register(adminRoutes, {
+      path: config.adminUi.path,
+      managementToken: config.secrets.managementToken,
+      sessionTtlMs: config.adminUi.sessionTtlMs,
+      audit,
+      trustProxyHeaders: config.audit.trustProxyHeaders,
+      live: { bus: events, maxQueuedEvents: config.events.bufferSize },
+    });
+  }
 
   // Runs once every connection has ended: nothing can record usage or events any more.
   app.addHook('onClose', async () => {

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { ProjectResponse, TokenResponse, UsageResponse } from '../../manage/index.js';
+import { usageChart } from '../chart.js';
+import { html } from '../html.js';
+import { renderPage } from '../layout.js';
+import { contextOf, noticeOf, sendPage, type PageDeps } from '../page-deps.js';
+
+const card = (value: number | string, label: string) => html`<div class="card"><div class="value">${value}</div><div class="label">${label}</div></div>`;
+
+export function registerDashboard(app: FastifyInstance, deps: PageDeps): void {
+  app.get(`${deps.base}/`, async (request, reply) => {
+    const now = Date.now();
+    const hourAgo24 = new Date(now - 24 * 3_600_000).toISOString().slice(0, 13) + ':00:00Z';
+    const daysAgo30 = new Date(now - 29 * 86_400_000).toISOString().slice(0, 10);
+    const [projects, tokens, day, month] = await Promise.all([
+      deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects'),
+      deps.call<TokenResponse[]>(request, 'GET', '/manage/tokens?active_only=true'),
+      deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=hour&from=${hourAgo24}`),
+      deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=day&from=${daysAgo30}`),
+    ]);
+    const allProjects = projects.body;
+    const activeTokens = tokens.body.filter((token) => token.status === 'active').length;
+    const dayTotals = day.body.totals;
+    const monthTotals = month.body.totals;
+    const top = (month.body.projects ?? []).slice(0, 10);
+    const context = contextOf(deps, request);
+    const body = html`<h1>Dashboard</h1>
+<div class="cards">
+${card(allProjects.length, 'projects')}${card(allProjects.filter((project) => project.is_active).length, 'active projects')}${card(activeTokens, 'active tokens')}
+${card(dayTotals.requests, 'requests, 24 h')}${card(dayTotals.errors, 'errors, 24 h')}
+${card(dayTotals.prompt_tokens, 'tokens in, 24 h')}${card(dayTotals.completion_tokens, 'tokens out, 24 h')}
+${card(monthTotals.requests, 'requests, 30 days')}${card(monthTotals.total_tokens, 'tokens, 30 days')}
+</div>
+${usageChart(day.body.buckets, 'Requests per hour, last 24 hours', 'hour')}
+${usageChart(month.body.buckets, 'Requests per day, last 30 days', 'day')}
+<h2>Top projects, last 30 days</h2>
+${top.length === 0
+  ? html`<p class="muted">No usage in the last 30 days.</p>`
+  : html`<div class="table-wrap"><table><thead><tr><th scope="col">Project</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Errors</th><th scope="col" class="num">Tokens in</th><th scope="col" class="num">Tokens out</th></tr></thead><tbody>
+${top.map(
+  (row) => html`<tr><td>${row.project_name === null ? html`<span class="muted">(deleted) ${row.project_id}</span>` : html`<a href="${context.base}/projects/${row.project_id}">${row.project_name}</a>`}</td>
+<td class="num">${row.requests}</td><td class="num">${row.errors}</td><td class="num">${row.prompt_tokens}</td><td class="num">${row.completion_tokens}</td></tr>`,
+)}</tbody></table></div>`}`;
+    return sendPage(reply, renderPage(context, { title: 'Dashboard', section: 'dashboard', body, notice: noticeOf(request.query) }));
+  });
+}

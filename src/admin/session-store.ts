@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+
+/** A logged-in browser: its CSRF token goes in every form it is sent and must come back with every POST. */
+export interface AdminSession {
+  readonly id: string;
+  readonly csrfToken: string;
+  expiresAt: number;
+}
+
+export interface SessionStore {
+  create(): AdminSession;
+  /** The live session with this id (its expiry pushed back), or undefined. */
+  get(id: string | undefined): AdminSession | undefined;
+  delete(id: string | undefined): void;
+  readonly size: number;
+}
+
+/** At most this many live sessions: the oldest goes when a new login would exceed it. */
+const MAX_SESSIONS = 1_000;
+
+const randomId = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * Sessions in memory, sliding expiry: they do not survive a restart (everyone logs in again),
+ * and the management token itself is never kept in them or sent to the browser.
+ */
+export function createSessionStore(options: { ttlMs: number; now?: () => number }): SessionStore {
+  const now = options.now ?? Date.now;
+  const sessions = new Map<string, AdminSession>();
+
+  function sweep(at: number): void {
+    for (const [id, session] of sessions) if (session.expiresAt <= at) sessions.delete(id);
+  }
+
+  return {
+    create() {
+      const at = now();
+      sweep(at);
+      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+      const session: AdminSession = { id: randomId(), csrfToken: randomId(), expiresAt: at + options.ttlMs };
+      sessions.set(session.id, session);
+      return session;
+    },
+    get(id) {
+      if (id === undefined) return undefined;
+      const session = sessions.get(id);
+      if (session === undefined) return undefined;
+      const at = now();
+      if (session.expiresAt <= at) {
+        sessions.delete(id);
+        return undefined;
+      }
+      session.expiresAt = at + options.ttlMs;
+      return session;
+    },
+    delete(id) {
+      if (id !== undefined) sessions.delete(id);
+    },
+    get size() {
+      return sessions.size;
+    },
+  };
+}

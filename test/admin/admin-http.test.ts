@@ -1,0 +1,154 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../src/admin/index.js';
+import { startHarness, UPSTREAM_KEY, type Harness } from '../support/proxy-harness.js';
+import { adminClient } from './admin-client.js';
+
+interface AuditList {
+  events: { action: string; outcome: string; reason: string | null; actor: string; user_agent: string | null }[];
+}
+
+describe('admin UI over HTTP', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => harness.close());
+
+  it('sends every page behind a login, with the CSP and the other security headers', async () => {
+    const client = adminClient(harness.url);
+    const anonymous = await client.get('/admin/projects');
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/admin/login');
+    const login = await client.get('/admin/login');
+    expect(login.status).toBe(200);
+    expect(login.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(login.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(login.headers.get('referrer-policy')).toBe('same-origin');
+    const page = await login.text();
+    expect(page).not.toMatch(/<script>|<style|style="| on[a-z]+="/); // nothing inline for the CSP to refuse
+  });
+
+  it('refuses a wrong token (401, audited as denied) and logs in with the right one: an HttpOnly, SameSite=Strict session cookie', async () => {
+    const client = adminClient(harness.url);
+    const wrong = await client.login('not-the-token');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('not this server');
+    expect(client.cookie).toBeUndefined();
+
+    const right = await client.login();
+    expect(right.status).toBe(303);
+    const cookie = right.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^llm_proxy_admin=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/admin/);
+    expect(cookie).not.toMatch(/Secure/); // plain HTTP, no trusted proxy
+    expect(cookie).not.toContain('test-management-token');
+    expect((await client.get('/admin/')).status).toBe(200);
+
+    await harness.proxy.audit.flush();
+    const audit = await harness.manage<AuditList>('GET', '/manage/audit?action=admin.login');
+    expect(audit.body.events.map((event) => event.outcome).sort()).toEqual(['denied', 'success']);
+    expect(audit.body.events.find((event) => event.outcome === 'denied')?.reason).toBe('wrong management token');
+  });
+
+  it('refuses a POST without the CSRF token or with a wrong one (403), and takes it with the right one', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const name = `csrf-${Date.now()}`;
+    expect((await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY }, { csrf: null })).status).toBe(403);
+    expect((await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY }, { csrf: 'x'.repeat(43) })).status).toBe(403);
+    const projects = await harness.manage<{ name: string }[]>('GET', '/manage/projects');
+    expect(projects.body.map((project) => project.name)).not.toContain(name);
+    const ok = await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(/^\/admin\/projects\/[^/]+\?notice=project-created$/);
+  });
+
+  it('renders a project named like markup as text', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const name = `<img src=x onerror=alert(1)> ${Date.now()}`;
+    const created = await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY });
+    const page = await (await client.get(created.headers.get('location') ?? '')).text();
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('shows the API error next to the field it is about, and keeps the key out of the page', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const name = `taken-${Date.now()}`;
+    await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY });
+    const again = await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY });
+    expect(again.status).toBe(409);
+    const page = await again.text();
+    expect(page).toMatch(/id="new-name-error">a project named/);
+    expect(page).not.toContain(UPSTREAM_KEY);
+  });
+
+  it('ends the session at logout: the old cookie no longer opens a page', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const logout = await client.post('/admin/logout', {});
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('set-cookie')).toMatch(/llm_proxy_admin=;/);
+    const after = await client.get('/admin/');
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toBe('/admin/login');
+  });
+
+  it('serves its assets with a content hash, a year of caching and at most 80 KB gzipped in all', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const page = await (await client.get('/admin/')).text();
+    const urls = [...page.matchAll(/(?:href|src)="(\/admin\/assets\/admin\.[0-9a-f]{12}\.(?:css|js))"/g)].map((match) => match[1] as string);
+    expect(urls).toHaveLength(2);
+    let gzipped = 0;
+    for (const url of urls) {
+      const asset = await fetch(harness.url + url, { headers: { 'accept-encoding': 'identity' } });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      gzipped += gzipSync(Buffer.from(await asset.arrayBuffer()), { level: 9 }).length;
+    }
+    expect(gzipped).toBeLessThan(80 * 1024);
+  });
+
+  it('rate-limits failed logins per address (429), and audits them', async () => {
+    const ip = '203.0.113.77';
+    const limited = await startHarness({ AUDIT_TRUST_PROXY_HEADERS: 'true' });
+    try {
+      const client = adminClient(limited.url, { 'x-forwarded-for': ip });
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i += 1) statuses.push((await client.login('wrong')).status);
+      expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+      expect(statuses[10]).toBe(429);
+      // Even the right token waits out the window.
+      expect((await client.login()).status).toBe(429);
+      // Another address is not held up.
+      const other = adminClient(limited.url, { 'x-forwarded-for': '203.0.113.78', 'x-forwarded-proto': 'https' });
+      const ok = await other.login();
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('set-cookie')).toMatch(/Secure/); // a trusted proxy said https
+      await limited.proxy.audit.flush();
+      const audit = await limited.manage<AuditList>('GET', '/manage/audit?action=admin.login&outcome=denied&page_size=100');
+      expect(audit.body.events).toHaveLength(12);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('is not there with ADMIN_UI_ENABLED=false, and moves with ADMIN_UI_PATH', async () => {
+    const off = await startHarness({ ADMIN_UI_ENABLED: 'false' });
+    const moved = await startHarness({ ADMIN_UI_PATH: '/console/' });
+    try {
+      expect((await fetch(`${off.url}/admin/login`)).status).toBe(404);
+      expect((await fetch(`${moved.url}/console/login`)).status).toBe(200);
+      expect((await fetch(`${moved.url}/admin/login`)).status).toBe(404);
+    } finally {
+      await off.close();
+      await moved.close();
+    }
+  });
+});
