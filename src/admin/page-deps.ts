@@ -3,6 +3,7 @@ import type { AdminAssets } from './assets.js';
 import { html } from './html.js';
 import { renderPage, type PageContext } from './layout.js';
 import type { ManageCaller } from './manage-caller.js';
+import type { AdminReads } from './reads.js';
 import type { AdminSession } from './session-store.js';
 
 declare module 'fastify' {
@@ -17,6 +18,7 @@ export interface PageDeps {
   readonly base: string;
   readonly assets: AdminAssets;
   readonly call: ManageCaller;
+  readonly reads: AdminReads;
 }
 
 export function contextOf(deps: PageDeps, request: FastifyRequest): PageContext {

@@ -2,12 +2,14 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientIpOf, type AuditLog } from '../audit/index.js';
-import { createSecretMatcher, obfuscateSecret } from '../security/index.js';
+import { createSecretMatcher, obfuscateSecret, type ApiKeyCipher } from '../security/index.js';
+import type { Database } from '../store/index.js';
 import { loadAdminAssets } from './assets.js';
 import { html } from './html.js';
 import { renderPage } from './layout.js';
 import { createLoginLimiter } from './login-limiter.js';
 import { createManageCaller } from './manage-caller.js';
+import { createAdminReads } from './reads.js';
 import { contextOf, sendPage, type PageDeps } from './page-deps.js';
 import { registerAuditPage } from './pages/audit.js';
 import { registerCachePages } from './pages/cache.js';
@@ -23,6 +25,10 @@ export interface AdminRoutesOptions {
   /** e.g. /admin */
   readonly path: string;
   readonly managementToken: string;
+  /** What the pages' lists are read from (changes go through the management API). */
+  readonly database: Database;
+  readonly cipher: ApiKeyCipher;
+  readonly now: () => Date;
   readonly sessionTtlMs: number;
   readonly audit: AuditLog;
   /** Behind a reverse proxy: trust X-Forwarded-For (client IP) and X-Forwarded-Proto (Secure cookie). */
@@ -53,7 +59,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   const limiter = createLoginLimiter({ maxFailures: LOGIN_FAILURES_PER_WINDOW, windowMs: LOGIN_WINDOW_MS });
   const isManagementToken = createSecretMatcher(options.managementToken);
   const csrfMatches = (expected: string, given: unknown) => typeof given === 'string' && createSecretMatcher(expected)(given);
-  const deps: PageDeps = { base, assets, call: createManageCaller(app, options.managementToken) };
+  const deps: PageDeps = { base, assets, call: createManageCaller(app, options.managementToken), reads: createAdminReads(options) };
   const publicPaths = new Set([`${base}/login`]);
   const actor = `admin-ui:${obfuscateSecret(options.managementToken)}`;
 

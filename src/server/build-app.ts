@@ -269,6 +269,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await app.register(adminRoutes, {
       path: config.adminUi.path,
       managementToken: config.secrets.managementToken,
+      database,
+      cipher,
+      now,
       sessionTtlMs: config.adminUi.sessionTtlMs,
       audit,
       trustProxyHeaders: config.audit.trustProxyHeaders,

@@ -27,6 +27,7 @@ export {
   type TokenChanges,
   type TokenFilter,
 } from './tokens.js';
+export { listTokenPage, type TokenPageFilter, type TokenState } from './token-pages.js';
 export { createUsageWriter, type UsageWriter, type UsageWriterOptions } from './usage-writer.js';
 export type { Project, Token, TokenCredential } from './types.js';
 export { createUsageLedger, type LedgerEntry, type UsageLedger, type UsageLedgerOptions } from './usage-ledger.js';

@@ -6,7 +6,7 @@ import { toProject } from './projects.js';
 import type { TokensTable } from './schema/index.js';
 import type { Token, TokenCredential } from './types.js';
 
-function toToken(row: Selectable<TokensTable>): Token {
+export function toToken(row: Selectable<TokensTable>): Token {
   return {
     id: row.id,
     hint: row.token_hint,

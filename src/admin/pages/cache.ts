@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { CacheStatsResponse, ProjectResponse } from '../../manage/index.js';
+import type { CacheStatsResponse } from '../../manage/index.js';
 import { html } from '../html.js';
 import { postForm, renderPage } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
@@ -22,7 +22,7 @@ export function registerCachePages(app: FastifyInstance, deps: PageDeps): void {
   app.get(`${base}/cache`, async (request, reply) => {
     const [stats, projects] = await Promise.all([
       deps.call<CacheStatsResponse>(request, 'GET', '/manage/cache/stats'),
-      deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects'),
+      deps.reads.projectChoices(),
     ]);
     const context = contextOf(deps, request);
     const body =
@@ -35,7 +35,7 @@ ${postForm(
   context,
   '/cache/purge',
   html`<h2>Purge</h2><div class="row"><div class="field"><label for="purge-project">Entries of</label><select id="purge-project" name="project_id"><option value="">every project</option>
-${projects.body.map((project) => html`<option value="${project.id}">${project.name}</option>`)}</select></div>
+${projects.map((project) => html`<option value="${project.id}">${project.name}</option>`)}</select></div>
 <div class="field"><button type="submit" class="danger">Purge</button></div></div>`,
   { className: 'panel', confirm: 'Purge the cached answers? The next calls go upstream.' },
 )}`;

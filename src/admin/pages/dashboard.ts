@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ProjectResponse, TokenResponse, UsageResponse } from '../../manage/index.js';
+import type { UsageResponse } from '../../manage/index.js';
 import { usageChart } from '../chart.js';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
@@ -12,14 +12,12 @@ export function registerDashboard(app: FastifyInstance, deps: PageDeps): void {
     const now = Date.now();
     const hourAgo24 = new Date(now - 24 * 3_600_000).toISOString().slice(0, 13) + ':00:00Z';
     const daysAgo30 = new Date(now - 29 * 86_400_000).toISOString().slice(0, 10);
-    const [projects, tokens, day, month] = await Promise.all([
-      deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects'),
-      deps.call<TokenResponse[]>(request, 'GET', '/manage/tokens?active_only=true'),
+    const [allProjects, activeTokens, day, month] = await Promise.all([
+      deps.reads.projectChoices(),
+      deps.reads.activeTokenCount(),
       deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=hour&from=${hourAgo24}`),
       deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=day&from=${daysAgo30}`),
     ]);
-    const allProjects = projects.body;
-    const activeTokens = tokens.body.filter((token) => token.status === 'active').length;
     const dayTotals = day.body.totals;
     const monthTotals = month.body.totals;
     const top = (month.body.projects ?? []).slice(0, 10);

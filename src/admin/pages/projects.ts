@@ -54,16 +54,15 @@ interface ListQuery {
   readonly page: number;
 }
 
-export function renderProjectList(context: PageContext, projects: readonly ProjectResponse[], query: ListQuery, extra: { errors?: FieldErrors; values?: { name?: string }; notice?: { kind: 'ok' | 'error'; text: string } } = {}): string {
-  const needle = query.q?.toLowerCase();
-  const matching = projects.filter(
-    (project) =>
-      (needle === undefined || project.name.toLowerCase().includes(needle) || project.id === query.q) &&
-      (query.status === undefined || query.status === (project.is_active ? 'active' : 'inactive')),
-  );
-  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
-  const page = Math.min(query.page, pages);
-  const shown = matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+export interface ProjectListData {
+  readonly projects: readonly ProjectResponse[];
+  readonly matching: number;
+  readonly total: number;
+}
+
+export function renderProjectList(context: PageContext, data: ProjectListData, query: ListQuery, extra: { errors?: FieldErrors; values?: { name?: string }; notice?: { kind: 'ok' | 'error'; text: string } } = {}): string {
+  const pages = Math.max(1, Math.ceil(data.matching / PAGE_SIZE));
+  const shown = data.projects;
   const statusOption = (value: string, label: string) => html`<option value="${value}"${query.status === value ? html` selected` : ''}>${label}</option>`;
   const body = html`<h1>Projects</h1>
 <form method="get" action="${context.base}/projects" class="row panel" role="search">
@@ -71,7 +70,7 @@ export function renderProjectList(context: PageContext, projects: readonly Proje
   <div class="field"><label for="status">Status</label><select id="status" name="status">${statusOption('', 'All')}${statusOption('active', 'Active')}${statusOption('inactive', 'Inactive')}</select></div>
   <div class="field"><button type="submit" class="secondary">Filter</button></div>
 </form>
-<p class="muted">${matching.length} of ${projects.length} projects</p>
+<p class="muted">${data.matching} of ${data.total} projects</p>
 <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col" class="hide-narrow">API key</th><th scope="col" class="hide-narrow">Created</th></tr></thead><tbody>
 ${shown.map(
   (project) => html`<tr><td><a href="${context.base}/projects/${project.id}">${project.name}</a></td><td>${badge(project.is_active ? 'active' : 'inactive')}</td>
@@ -79,7 +78,7 @@ ${shown.map(
 )}
 ${shown.length === 0 ? html`<tr><td colspan="4" class="muted">No projects match.</td></tr>` : ''}
 </tbody></table></div>
-${pager(`${context.base}/projects`, { q: query.q, status: query.status }, page, pages)}
+${pager(`${context.base}/projects`, { q: query.q, status: query.status }, query.page, pages)}
 ${createProjectForm(context, extra.values ?? {}, extra.errors ?? {})}`;
   return renderPage(context, { title: 'Projects', section: 'projects', body, notice: extra.notice });
 }
@@ -161,17 +160,21 @@ type Form = Record<string, string | undefined>;
 export function registerProjectPages(app: FastifyInstance, deps: PageDeps): void {
   const { base } = deps;
 
+  async function listData(query: ListQuery): Promise<ProjectListData> {
+    return deps.reads.projectPage({ ...query, size: PAGE_SIZE });
+  }
+
   app.get(`${base}/projects`, async (request, reply) => {
-    const projects = await deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects');
-    return sendPage(reply, renderProjectList(contextOf(deps, request), projects.body, listQuery(request), { notice: noticeOf(request.query) }));
+    const query = listQuery(request);
+    return sendPage(reply, renderProjectList(contextOf(deps, request), await listData(query), query, { notice: noticeOf(request.query) }));
   });
 
   app.post(`${base}/projects`, async (request, reply) => {
     const form = request.body as Form;
     const created = await deps.call<ProjectResponse>(request, 'POST', '/manage/projects', { name: form.name ?? '', api_key: form.api_key ?? '' });
     if (created.status === 201) return redirectTo(reply, deps, `/projects/${created.body.id}`, 'project-created');
-    const projects = await deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects');
-    const page = renderProjectList(contextOf(deps, request), projects.body, { q: undefined, status: undefined, page: 1 }, { errors: fieldErrorOf(created), values: { name: form.name } });
+    const query = { q: undefined, status: undefined, page: 1 };
+    const page = renderProjectList(contextOf(deps, request), await listData(query), query, { errors: fieldErrorOf(created), values: { name: form.name } });
     return sendPage(reply, page, created.status);
   });
 

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreatedTokenResponse, ProjectResponse, TokenResponse } from '../../manage/index.js';
+import type { FastifyInstance } from 'fastify';
+import type { CreatedTokenResponse, TokenResponse } from '../../manage/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { badge, pager, postForm, renderPage, timeElement, type PageContext } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
+import type { ProjectChoice } from '../reads.js';
 import { contextOf, noticeOf, pageNumber, param, redirectTo, sendPage, type PageDeps } from '../page-deps.js';
 import { loadProjectDetail, renderProjectDetail } from './projects.js';
 
@@ -26,7 +27,7 @@ function safeReturn(value: string | undefined): string {
   return value !== undefined && /^\/(tokens|projects\/[A-Za-z0-9_-]{1,128})$/.test(value) ? value : '/tokens';
 }
 
-export function generateTokenForm(context: PageContext, projects: readonly ProjectResponse[], selected: string | undefined, returnTo: string, error?: string): SafeHtml {
+export function generateTokenForm(context: PageContext, projects: readonly ProjectChoice[], selected: string | undefined, returnTo: string, error?: string): SafeHtml {
   const active = projects.filter((project) => project.is_active);
   const projectField =
     selected !== undefined && projects.length === 1
@@ -86,15 +87,12 @@ interface TokenQuery {
 
 export function renderTokenList(
   context: PageContext,
-  tokens: readonly TokenResponse[],
-  projects: readonly ProjectResponse[],
+  data: { readonly tokens: readonly TokenResponse[]; readonly total: number },
+  projects: readonly ProjectChoice[],
   query: TokenQuery,
   extra: { created?: CreatedTokenResponse; error?: string; notice?: { kind: 'ok' | 'error'; text: string } } = {},
 ): string {
-  const matching = query.status === undefined ? tokens : tokens.filter((token) => token.status === query.status);
-  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
-  const page = Math.min(query.page, pages);
-  const shown = matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(data.total / PAGE_SIZE));
   const body = html`<h1>Tokens</h1>
 ${generateTokenForm(context, projects, query.projectId, '/tokens', extra.error)}
 <form method="get" action="${context.base}/tokens" class="row panel" role="search">
@@ -103,20 +101,19 @@ ${projects.map((project) => html`<option value="${project.id}"${project.id === q
 <div class="field"><label for="filter-status">Status</label><select id="filter-status" name="status"><option value="">All</option>
 ${STATUSES.map((status) => html`<option value="${status}"${status === query.status ? html` selected` : ''}>${status.replace('_', ' ')}</option>`)}</select></div>
 <div class="field"><button type="submit" class="secondary">Filter</button></div></form>
-<p class="muted">${matching.length} of ${tokens.length} tokens</p>
-${tokenTable(context, shown, '/tokens', true)}
-${pager(`${context.base}/tokens`, { project_id: query.projectId, status: query.status }, page, pages)}
+<p class="muted">${data.total} tokens</p>
+${tokenTable(context, data.tokens, '/tokens', true)}
+${pager(`${context.base}/tokens`, { project_id: query.projectId, status: query.status }, query.page, pages)}
 ${extra.created === undefined ? '' : secretDialog(extra.created)}`;
   return renderPage(context, { title: 'Tokens', section: 'tokens', body, notice: extra.notice });
 }
 
-async function loadTokenList(deps: PageDeps, request: FastifyRequest, projectId: string | undefined) {
-  const [tokens, projects] = await Promise.all([
-    deps.call<TokenResponse[]>(request, 'GET', `/manage/tokens${projectId === undefined ? '' : `?project_id=${encodeURIComponent(projectId)}`}`),
-    deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects'),
-  ]);
-  return { tokens: tokens.status === 200 ? tokens.body : [], projects: projects.body };
+async function loadTokenList(deps: PageDeps, query: TokenQuery) {
+  const data = await deps.reads.tokenPage({ projectId: query.projectId, state: query.status, page: query.page, size: PAGE_SIZE });
+  return { data, projects: data.projects };
 }
+
+const FIRST_PAGE: TokenQuery = { projectId: undefined, status: undefined, page: 1 };
 
 type Form = Record<string, string | undefined>;
 
@@ -125,8 +122,8 @@ export function registerTokenPages(app: FastifyInstance, deps: PageDeps): void {
 
   app.get(`${base}/tokens`, async (request, reply) => {
     const query = { projectId: param(request.query, 'project_id'), status: param(request.query, 'status'), page: pageNumber(request.query) };
-    const { tokens, projects } = await loadTokenList(deps, request, query.projectId);
-    return sendPage(reply, renderTokenList(contextOf(deps, request), tokens, projects, query, { notice: noticeOf(request.query) }));
+    const { data, projects } = await loadTokenList(deps, query);
+    return sendPage(reply, renderTokenList(contextOf(deps, request), data, projects, query, { notice: noticeOf(request.query) }));
   });
 
   // The answer is the page itself (no redirect): the secret is in it once and is kept nowhere.
@@ -148,17 +145,17 @@ export function registerTokenPages(app: FastifyInstance, deps: PageDeps): void {
       const extra = ok ? { created: created.body } : { notice: { kind: 'error' as const, text: errorMessageOf(created) } };
       return sendPage(reply, renderProjectDetail(context, detail.project, detail.tokens, detail.usage, extra), ok ? 200 : created.status);
     }
-    const { tokens, projects } = await loadTokenList(deps, request, undefined);
+    const { data, projects } = await loadTokenList(deps, FIRST_PAGE);
     const extra = ok ? { created: created.body } : { error: errorMessageOf(created) };
-    return sendPage(reply, renderTokenList(context, tokens, projects, { projectId: form.project_id, status: undefined, page: 1 }, extra), ok ? 200 : created.status);
+    return sendPage(reply, renderTokenList(context, data, projects, { ...FIRST_PAGE, projectId: form.project_id }, extra), ok ? 200 : created.status);
   });
 
   app.post<{ Params: { id: string } }>(`${base}/tokens/:id/revoke`, async (request, reply) => {
     const form = request.body as Form;
     const answer = await deps.call(request, 'DELETE', `/manage/tokens/${encodeURIComponent(request.params.id)}`);
     if (answer.status !== 200) {
-      const { tokens, projects } = await loadTokenList(deps, request, undefined);
-      const page = renderTokenList(contextOf(deps, request), tokens, projects, { projectId: undefined, status: undefined, page: 1 }, { notice: { kind: 'error', text: errorMessageOf(answer) } });
+      const { data, projects } = await loadTokenList(deps, FIRST_PAGE);
+      const page = renderTokenList(contextOf(deps, request), data, projects, FIRST_PAGE, { notice: { kind: 'error', text: errorMessageOf(answer) } });
       return sendPage(reply, page, answer.status);
     }
     return redirectTo(reply, deps, safeReturn(form.return), 'token-revoked');

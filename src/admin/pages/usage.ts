@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ProjectResponse, UsageResponse } from '../../manage/index.js';
+import type { UsageResponse } from '../../manage/index.js';
 import { usageChart } from '../chart.js';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
@@ -52,7 +52,7 @@ export function registerUsagePages(app: FastifyInstance, deps: PageDeps): void {
     const filter = filterOf(request);
     const [report, projects] = await Promise.all([
       deps.call<UsageResponse>(request, 'GET', `/manage/usage?${queryString(filter)}`),
-      deps.call<ProjectResponse[]>(request, 'GET', '/manage/projects'),
+      deps.reads.projectChoices(),
     ]);
     const context = contextOf(deps, request);
     const ok = report.status === 200;
@@ -60,7 +60,7 @@ export function registerUsagePages(app: FastifyInstance, deps: PageDeps): void {
     const body = html`<h1>Usage</h1>
 <form method="get" action="${base}/usage" class="row panel">
 <div class="field"><label for="usage-project">Project</label><select id="usage-project" name="project_id"><option value="">All</option>
-${projects.body.map((project) => html`<option value="${project.id}"${project.id === filter.project_id ? html` selected` : ''}>${project.name}</option>`)}</select></div>
+${projects.map((project) => html`<option value="${project.id}"${project.id === filter.project_id ? html` selected` : ''}>${project.name}</option>`)}</select></div>
 <div class="field"><label for="usage-token">Token id</label><input id="usage-token" name="token_id" value="${filter.token_id ?? ''}" size="20"></div>
 <div class="field"><label for="usage-from">From</label><input id="usage-from" name="from" type="date" value="${filter.from ?? ''}"></div>
 <div class="field"><label for="usage-to">To (excluded)</label><input id="usage-to" name="to" type="date" value="${filter.to ?? ''}"></div>

@@ -1,0 +1,52 @@
+// Server render time of the admin UI's heaviest pages with 1,000 projects and 10,000 tokens:
+// `npx tsx bench/admin-render.ts [--projects N] [--tokens N] [--runs N]`. In process (inject), so
+// the figure is the server's work for a page: the management API calls, filtering, HTML.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { createTestConfig } from '../src/config/index.js';
+import { createProject } from '../src/manage/index.js';
+import { createApiKeyCipher, generateWitheringToken, hashToken, tokenHint } from '../src/security/index.js';
+import { buildApp } from '../src/server/index.js';
+import { insertToken } from '../src/store/index.js';
+
+const { values } = parseArgs({ options: { projects: { type: 'string', default: '1000' }, tokens: { type: 'string', default: '10000' }, runs: { type: 'string', default: '30' } } });
+const projectCount = Number(values.projects);
+const tokenCount = Number(values.tokens);
+const runs = Number(values.runs);
+
+const dir = mkdtempSync(join(tmpdir(), 'admin-render-'));
+const config = createTestConfig({ DATABASE_PATH: join(dir, 'db.sqlite'), AUDIT_LOG_FILE: '' });
+const proxy = await buildApp(config, { logger: pino({ level: 'silent' }) });
+const deps = { database: proxy.database, cipher: createApiKeyCipher(config.secrets.encryptionKey), now: () => new Date() };
+const projectIds: string[] = [];
+for (let i = 0; i < projectCount; i += 1) projectIds.push((await createProject(deps, { name: `project-${i}`, apiKey: `sk-bench-${i}-0123456789abcdef` })).id);
+const now = new Date();
+for (let i = 0; i < tokenCount; i += 1) {
+  const plaintext = generateWitheringToken();
+  await insertToken(proxy.database, { tokenHash: hashToken(plaintext), hint: tokenHint(plaintext), projectId: projectIds[i % projectIds.length] as string, expiresAt: new Date(now.getTime() + 86_400_000), maxRequests: i % 3 === 0 ? 100 : null, now });
+}
+
+const login = await proxy.app.inject({ method: 'POST', url: '/admin/login', payload: `management_token=${config.secrets.managementToken}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+for (const url of ['/admin/projects', '/admin/projects?q=project-99', '/admin/tokens', '/admin/tokens?status=active&page=3', `/admin/projects/${projectIds[0]}`, '/admin/']) {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 3; i += 1) {
+    const start = process.hrtime.bigint();
+    const response = await proxy.app.inject({ method: 'GET', url, headers: { cookie } });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}`);
+    if (i >= 3) times.push(ms); // the first ones warm up
+  }
+  times.sort((a, b) => a - b);
+  console.log(`${url.padEnd(48)} median ${percentile(times, 50).toFixed(1)} ms  p90 ${percentile(times, 90).toFixed(1)} ms`);
+}
+await proxy.close();
+rmSync(dir, { recursive: true, force: true });

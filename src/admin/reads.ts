@@ -1,0 +1,63 @@
+import type { ProjectResponse, TokenResponse } from '../manage/index.js';
+import { presentProject, presentToken } from '../manage/presenters.js';
+import type { ApiKeyCipher } from '../security/index.js';
+import { listProjects, listTokenPage, type Database, type Project, type TokenState } from '../store/index.js';
+
+/**
+ * The lists the pages show, read from the store a page at a time and shown with the management
+ * API's own presenters. Changes never come this way: they go through the API (manage-caller.ts).
+ * Reading here keeps a page of 10,000 tokens from loading, presenting and serialising all of them.
+ */
+export interface AdminReads {
+  /** Every project's id, name and state, by name (for filters and selects; no key is decrypted). */
+  projectChoices(): Promise<ProjectChoice[]>;
+  projectPage(query: { q?: string | undefined; status?: string | undefined; page: number; size: number }): Promise<{ projects: ProjectResponse[]; matching: number; total: number }>;
+  tokenPage(query: { projectId?: string | undefined; state?: string | undefined; page: number; size: number }): Promise<{ tokens: TokenResponse[]; total: number; projects: ProjectChoice[] }>;
+  activeTokenCount(): Promise<number>;
+}
+
+export type ProjectChoice = Pick<ProjectResponse, 'id' | 'name' | 'is_active'>;
+
+const TOKEN_STATES = new Set<string>(['active', 'expired', 'revoked', 'exhausted', 'project_inactive']);
+
+export function createAdminReads(deps: { database: Database; cipher: ApiKeyCipher; now: () => Date }): AdminReads {
+  const { database, cipher, now } = deps;
+  const choice = (project: Project): ProjectChoice => ({ id: project.id, name: project.name, is_active: project.isActive });
+
+  return {
+    async projectChoices() {
+      return (await listProjects(database)).map(choice);
+    },
+    async projectPage({ q, status, page, size }) {
+      const all = await listProjects(database);
+      const needle = q?.toLowerCase();
+      const matching = all.filter(
+        (project) =>
+          (needle === undefined || project.name.toLowerCase().includes(needle) || project.id === q) &&
+          (status === undefined || status === (project.isActive ? 'active' : 'inactive')),
+      );
+      // Only the page's keys are decrypted for their hints.
+      const shown = matching.slice((page - 1) * size, page * size).map((project) => presentProject(project, cipher));
+      return { projects: shown, matching: matching.length, total: all.length };
+    },
+    async tokenPage({ projectId, state, page, size }) {
+      const at = now();
+      const [{ tokens, total }, projects] = await Promise.all([
+        listTokenPage(database, { projectId, state: state !== undefined && TOKEN_STATES.has(state) ? (state as TokenState) : undefined, now: at, limit: size, offset: (page - 1) * size }),
+        listProjects(database),
+      ]);
+      const byId = new Map(projects.map((project) => [project.id, project]));
+      return {
+        tokens: tokens.flatMap((token) => {
+          const project = byId.get(token.projectId);
+          return project === undefined ? [] : [presentToken(token, project, at)];
+        }),
+        total,
+        projects: projects.map(choice),
+      };
+    },
+    async activeTokenCount() {
+      return (await listTokenPage(database, { state: 'active', now: now(), limit: 0, offset: 0 })).total;
+    },
+  };
+}
