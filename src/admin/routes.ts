@@ -94,9 +94,24 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     return payload;
   });
 
+  /** A POST sent by a page of another site (login included, which has no session to hold a CSRF token yet). */
+  function crossOrigin(request: FastifyRequest): boolean {
+    const origin = request.headers.origin;
+    if (origin === undefined || origin === 'null') return origin === 'null';
+    try {
+      return new URL(origin).host !== request.headers.host;
+    } catch {
+      return true;
+    }
+  }
+
   // Every page but the login form and the assets needs a session; every POST its CSRF token.
   app.addHook('preHandler', async (request, reply) => {
     const path = request.url.split('?')[0] as string;
+    if (request.method === 'POST' && crossOrigin(request)) {
+      const page = renderPage(contextOf(deps, request), { title: 'Refused', body: html`<h1>Refused</h1><p>This form was sent from another site.</p>` });
+      return sendPage(reply, page, 403);
+    }
     if (path.startsWith(`${base}/assets/`) || publicPaths.has(path)) return;
     const session = sessions.get(request.cookies[SESSION_COOKIE]);
     if (session === undefined) {
@@ -159,7 +174,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       httpOnly: true,
       sameSite: 'strict',
       secure: overTls(request),
-      maxAge: Math.floor(options.sessionTtlMs / 1000),
+      // No Max-Age: the browser drops it when it closes; the server ends it after the TTL without use.
     });
     return reply.redirect(`${base}/`, 303);
   });

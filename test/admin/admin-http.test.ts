@@ -44,6 +44,7 @@ describe('admin UI over HTTP', () => {
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\/admin/);
     expect(cookie).not.toMatch(/Secure/); // plain HTTP, no trusted proxy
+    expect(cookie).not.toMatch(/Max-Age|Expires/); // the server ends it; the browser forgets it when it closes
     expect(cookie).not.toContain('test-management-token');
     expect((await client.get('/admin/')).status).toBe(200);
 
@@ -64,6 +65,35 @@ describe('admin UI over HTTP', () => {
     const ok = await client.post('/admin/projects', { name, api_key: UPSTREAM_KEY });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toMatch(/^\/admin\/projects\/[^/]+\?notice=project-created$/);
+  });
+
+  it('refuses a POST from another origin, the login included', async () => {
+    const foreign = adminClient(harness.url, { origin: 'https://evil.example' });
+    expect((await foreign.login()).status).toBe(403);
+    expect(foreign.cookie).toBeUndefined();
+    const sameSite = adminClient(harness.url, { origin: harness.url });
+    expect((await sameSite.login()).status).toBe(303);
+  });
+
+  it('streams proxied calls to the live page, without bodies or tokens', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const { token } = await harness.issueToken();
+    const controller = new AbortController();
+    const stream = await fetch(`${harness.url}/admin/live/stream`, { headers: { cookie: client.cookie ?? '' }, signal: controller.signal });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const first = await reader.read(); // ": connected": subscribed from here on
+    text += new TextDecoder().decode(first.value);
+    expect((await fetch(`${harness.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    for (let reads = 0; reads < 20 && !text.includes('event: call'); reads += 1) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const data = JSON.parse(/event: call\ndata: (.*)\n/.exec(text)?.[1] ?? '{}') as Record<string, unknown>;
+    expect(data).toMatchObject({ method: 'GET', path: '/v1/models', status: 200 });
+    expect(text).not.toContain(token);
+    // Without a session, no stream.
+    expect((await fetch(`${harness.url}/admin/live/stream`, { redirect: 'manual' })).status).toBe(303);
   });
 
   it('renders a project named like markup as text', async () => {
