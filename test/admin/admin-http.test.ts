@@ -67,6 +67,17 @@ describe('admin UI over HTTP', () => {
     expect(ok.headers.get('location')).toMatch(/^\/admin\/projects\/[^/]+\?notice=project-created$/);
   });
 
+  it('shows the projects with errors in the last 24 hours on the dashboard', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const { token } = await harness.issueToken({ projectName: `failing-${Date.now()}` });
+    const failed = await fetch(`${harness.url}/v1/files/no-such-file`, { headers: { authorization: `Bearer ${token}` } });
+    expect(failed.status).toBe(404);
+    await failed.text();
+    // The call reaches the ledger once its response is over (an event recorder): shortly after the client has it.
+    await expect.poll(async () => (await client.get('/admin/')).text(), { timeout: 5000, interval: 100 }).toMatch(/Recent errors, last 24 hours[\s\S]*failing-\d+<\/a><\/td>\n<td class="num">1<\/td>/);
+  });
+
   it('refuses a POST from another origin, the login included', async () => {
     const foreign = adminClient(harness.url, { origin: 'https://evil.example' });
     expect((await foreign.login()).status).toBe(403);

@@ -21,6 +21,9 @@ export function registerDashboard(app: FastifyInstance, deps: PageDeps): void {
     const dayTotals = day.body.totals;
     const monthTotals = month.body.totals;
     const top = (month.body.projects ?? []).slice(0, 10);
+    // The ledger counts calls, it keeps no single call: recent errors are shown per project and hour.
+    const failing = (day.body.projects ?? []).filter((row) => row.errors > 0).sort((a, b) => b.errors - a.errors);
+    const errorHours = day.body.buckets.filter((bucket) => bucket.errors > 0).reverse().slice(0, 6);
     const context = contextOf(deps, request);
     const body = html`<h1>Dashboard</h1>
 <div class="cards">
@@ -31,6 +34,15 @@ ${card(monthTotals.requests, 'requests, 30 days')}${card(monthTotals.total_token
 </div>
 ${usageChart(day.body.buckets, 'Requests per hour, last 24 hours', 'hour')}
 ${usageChart(month.body.buckets, 'Requests per day, last 30 days', 'day')}
+<h2>Recent errors, last 24 hours</h2>
+${failing.length === 0
+  ? html`<p class="muted">No errors in the last 24 hours.</p>`
+  : html`<div class="table-wrap"><table><thead><tr><th scope="col">Project</th><th scope="col" class="num">Errors</th><th scope="col" class="num">of requests</th></tr></thead><tbody>
+${failing.map(
+  (row) => html`<tr><td>${row.project_name === null ? html`<span class="muted">(deleted) ${row.project_id}</span>` : html`<a href="${context.base}/usage?project_id=${row.project_id}&amp;granularity=hour">${row.project_name}</a>`}</td>
+<td class="num">${row.errors}</td><td class="num">${row.requests}</td></tr>`,
+)}</tbody></table></div>
+<p class="muted">Latest hours with errors: ${errorHours.map((bucket, index) => html`${index > 0 ? ', ' : ''}${bucket.start.slice(11, 16)} UTC (${bucket.errors})`)}</p>`}
 <h2>Top projects, last 30 days</h2>
 ${top.length === 0
   ? html`<p class="muted">No usage in the last 30 days.</p>`

@@ -29,6 +29,9 @@ function safeReturn(value: string | undefined): string {
 
 export function generateTokenForm(context: PageContext, projects: readonly ProjectChoice[], selected: string | undefined, returnTo: string, error?: string): SafeHtml {
   const active = projects.filter((project) => project.is_active);
+  if (active.length === 0) {
+    return html`<p class="panel muted">No active project to generate tokens for: <a href="${context.base}/projects">create or activate one</a> first.</p>`;
+  }
   const projectField =
     selected !== undefined && projects.length === 1
       ? html`<input type="hidden" name="project_id" value="${selected}">`
