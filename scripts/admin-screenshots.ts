@@ -22,7 +22,8 @@ try {
       });
     }
   }
-  await fetch(`${harness.url}/v1/models`, { headers: { authorization: 'Bearer sk-wrong' } });
+  // A few failed calls, for the dashboard's recent errors.
+  for (let call = 0; call < 2; call += 1) await fetch(`${harness.url}/v1/files/missing-${call}`, { headers: { authorization: `Bearer ${issued[2]?.token}` } });
 
   for (const scheme of ['light', 'dark'] as const) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
