@@ -108,5 +108,16 @@ export interface Config {
     /** Also record reads (lists and gets); off by default: changes and refusals only. */
     readonly recordReads: boolean;
   };
-  readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
+  /** Prometheus metrics, served by the server itself (the token is under secrets). */
+  readonly metrics: {
+    readonly enabled: boolean;
+    /** Where the text exposition is served (and under `<path>/prometheus`, the Go original's path). */
+    readonly path: string;
+  };
+  readonly secrets: {
+    readonly managementToken: string;
+    readonly encryptionKey: Buffer | undefined;
+    /** METRICS_TOKEN: when set, the metrics need `Authorization: Bearer <it>`; never log it. */
+    readonly metricsToken: string | undefined;
+  };
 }

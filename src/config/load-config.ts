@@ -160,7 +160,8 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       trustProxyHeaders: s.AUDIT_TRUST_PROXY_HEADERS,
       recordReads: s.AUDIT_READS,
     },
-    secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY },
+    metrics: { enabled: s.ENABLE_METRICS, path: s.METRICS_PATH },
+    secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY, metricsToken: s.METRICS_TOKEN },
   });
 }
 
