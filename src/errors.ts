@@ -187,6 +187,12 @@ export const ERROR_CATALOGUE = {
     message: 'Missing or wrong management token: send "Authorization: Bearer <MANAGEMENT_TOKEN>"',
     exitCode: 3,
   },
+  invalid_metrics_token: {
+    status: 401,
+    type: AUTH,
+    message: 'Missing or wrong metrics token: send "Authorization: Bearer <METRICS_TOKEN>" (in Prometheus: authorization.credentials of the scrape job)',
+    exitCode: 3,
+  },
   invalid_request: {
     status: 400,
     type: REQUEST,

@@ -8,6 +8,7 @@ import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
+import { createMetrics } from '../metrics/index.js';
 import {
   accessLogStage,
   compileParamWhitelist,
@@ -37,6 +38,7 @@ import { cacheStage, type CacheStageOptions } from './cache-stage.js';
 import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { createAccessLogWriter } from './access-log-writer.js';
 import { createAccessLogger, createLogger, logDestination, redactRequestUrl, type Logger } from './logger.js';
 
@@ -160,9 +162,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
   });
+  const metrics = config.metrics.enabled ? createMetrics({ allowedEndpoints: provider.allowedEndpoints, events, cache, audit }) : undefined;
   const eventOptions: EventStageOptions = {
     bus: events,
-    recorders: [ledger.record],
+    recorders: metrics === undefined ? [ledger.record] : [ledger.record, metrics.record],
     injectStreamUsage: config.observability.injectStreamUsage,
     requestExcerptBytes: config.observability.maxRequestBodyBytes,
     responseExcerptBytes: config.observability.maxResponseBodyBytes,
@@ -240,6 +243,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     transform: jsonSchemaTransform,
   });
   await app.register(healthRoutes, { ping: () => database.ping() });
+  if (metrics !== undefined) await app.register(metricsRoutes, { metrics, path: config.metrics.path, token: config.secrets.metricsToken });
   await app.register(manageRoutes, {
     database,
     cipher,
