@@ -35,7 +35,7 @@ export interface Metrics {
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   const startedAt = Date.now();
-  const record = createRequestMetrics(registry, createRouteTemplates(sources.allowedEndpoints));
+  const requests = createRequestMetrics(registry, createRouteTemplates(sources.allowedEndpoints));
   registerBusMetrics(registry, () => sources.events.stats());
   if (sources.cache !== undefined) registerCacheMetrics(registry, sources.cache);
   registerAuditMetrics(registry, () => sources.audit.stats());
@@ -44,11 +44,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const processRegistry = processMetricsRegistry();
 
   return {
-    record,
+    record: requests.record,
     contentType: registry.contentType,
     async render() {
       const [own, process] = await Promise.all([registry.metrics(), processRegistry.metrics()]);
-      return own + '\n' + process;
+      return [own, requests.histogramsText(), process].join('\n');
     },
   };
 }

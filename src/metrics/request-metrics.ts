@@ -1,5 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { ProxyEvent } from '../events/index.js';
+import { BucketCounts, histogramText, labelValue } from './bucket-histogram.js';
 import type { RouteTemplates } from './route-template.js';
 
 /** From a cache hit (a few ms) to a long streamed answer (two minutes), in seconds. */
@@ -13,16 +14,14 @@ const DIRECTIONS = ['prompt', 'completion', 'cached', 'reasoning'] as const;
 /** Calls with usage `missing` carry no tokens. */
 const SOURCES = ['provider', 'estimated'] as const;
 
-interface Observer {
-  observe(value: number): void;
-}
-
 /** The counts of one route: requests by status class × cache state, and its two histograms. */
 interface RouteSeries {
   readonly route: string;
+  /** `route="…"`, for the histograms' text. */
+  readonly labels: string;
   readonly requests: Float64Array;
-  readonly duration: Observer;
-  readonly upstream: Observer;
+  readonly duration: BucketCounts;
+  readonly upstream: BucketCounts;
 }
 
 function statusClassIndex(status: number): number {
@@ -55,35 +54,24 @@ function addTokens(counts: Float64Array, index: number, tokens: number): void {
   if (tokens > 0 && Number.isFinite(tokens)) add(counts, index, tokens);
 }
 
-/** Records one event; synchronous, never throws. */
-export type EventMetricsRecorder = (event: ProxyEvent) => void;
+export interface RequestMetrics {
+  /** Records one event; synchronous, never throws. */
+  readonly record: (event: ProxyEvent) => void;
+  /** The two duration histograms in the text format (the counters are in the registry). */
+  histogramsText(): string;
+}
 
 /**
  * The metrics made of the proxy's events: `llm_proxy_requests_total`, the request and upstream
- * duration histograms and `llm_proxy_tokens_total`. Recording runs for every call, on the data
- * path's completion: the counters are plain numbers in arrays found through two map lookups (no
- * label objects, no strings built), copied into prom-client's counters when scraped; the
- * histograms are prom-client children made once per route.
+ * duration histograms and `llm_proxy_tokens_total`. Recording runs for every call, as the data
+ * path completes it: everything is a plain number in an array found through a map lookup or two
+ * (no label objects, no strings built); the counters are copied into prom-client's when scraped,
+ * the histograms written out by bucket-histogram.ts.
  */
-export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates): EventMetricsRecorder {
+export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates): RequestMetrics {
   const routes = new Map<string, RouteSeries>();
   /** Per project: tokens by source × direction. */
   const tokens = new Map<string, Float64Array>();
-
-  const duration = new Histogram({
-    name: 'llm_proxy_request_duration_seconds',
-    help: 'Proxied calls on /v1: from the request to the end of the response (streams included), by route template',
-    labelNames: ['route'],
-    buckets: DURATION_BUCKETS_SECONDS,
-    registers: [registry],
-  });
-  const upstream = new Histogram({
-    name: 'llm_proxy_upstream_duration_seconds',
-    help: 'Calls that went upstream: from sending the request to the upstream response headers, by route template',
-    labelNames: ['route'],
-    buckets: DURATION_BUCKETS_SECONDS,
-    registers: [registry],
-  });
 
   new Counter({
     name: 'llm_proxy_requests_total',
@@ -126,9 +114,10 @@ export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates
     if (series === undefined) {
       series = {
         route,
+        labels: `route="${labelValue(route)}"`,
         requests: new Float64Array(STATUS_CLASSES.length * CACHE_STATES.length),
-        duration: duration.labels(route),
-        upstream: upstream.labels(route),
+        duration: new BucketCounts(DURATION_BUCKETS_SECONDS),
+        upstream: new BucketCounts(DURATION_BUCKETS_SECONDS),
       };
       routes.set(route, series);
     }
@@ -147,11 +136,31 @@ export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates
     addTokens(counts, base + 3, usage.reasoning_tokens);
   }
 
-  return (event) => {
-    const series = seriesOf(routeOf(event.path, event.error_code));
-    add(series.requests, statusClassIndex(event.status) * CACHE_STATES.length + cacheStateIndex(event.cache_status), 1);
-    series.duration.observe(Math.max(0, event.duration_ms) / 1000);
-    if (event.upstream_ms !== null) series.upstream.observe(Math.max(0, event.upstream_ms) / 1000);
-    recordTokens(event);
+  function* histogramSeries(which: 'duration' | 'upstream') {
+    for (const series of routes.values()) if (series[which].count > 0) yield { labels: series.labels, counts: series[which] };
+  }
+
+  return {
+    record(event) {
+      const series = seriesOf(routeOf(event.path, event.error_code));
+      add(series.requests, statusClassIndex(event.status) * CACHE_STATES.length + cacheStateIndex(event.cache_status), 1);
+      series.duration.observe(Math.max(0, event.duration_ms) / 1000);
+      if (event.upstream_ms !== null) series.upstream.observe(Math.max(0, event.upstream_ms) / 1000);
+      recordTokens(event);
+    },
+    histogramsText: () =>
+      histogramText(
+        'llm_proxy_request_duration_seconds',
+        'Proxied calls on /v1: from the request to the end of the response (streams included), by route template',
+        DURATION_BUCKETS_SECONDS,
+        histogramSeries('duration'),
+      ) +
+      '\n' +
+      histogramText(
+        'llm_proxy_upstream_duration_seconds',
+        'Calls that went upstream: from sending the request to the upstream response headers, by route template',
+        DURATION_BUCKETS_SECONDS,
+        histogramSeries('upstream'),
+      ),
   };
 }

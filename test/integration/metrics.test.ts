@@ -240,7 +240,8 @@ describe('metrics settings', () => {
     const metricsToken = 'scrape-token-0123456789';
     const harness = await startHarness({ METRICS_TOKEN: metricsToken });
     try {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: metricsToken }, { authorization: `Basic ${metricsToken}` }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token' }, { authorization: metricsToken }, { authorization: `Basic ${metricsToken}` }];
+      for (const headers of attempts) {
         const refused = await scrape(harness, '/metrics', headers);
         expect(refused.status).toBe(401);
         expect(JSON.parse(refused.text)).toMatchObject({ error: { type: 'authentication_error', code: 'invalid_metrics_token' } });
