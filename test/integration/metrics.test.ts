@@ -7,7 +7,11 @@ import { errorCodeOf, rawRequest } from '../support/http.js';
 import { streamChat, streamUsage } from '../support/mock-openai.js';
 import { MANAGEMENT_TOKEN, UPSTREAM_KEY, startHarness, type Harness } from '../support/proxy-harness.js';
 import { parseExposition, type Exposition } from '../support/prometheus-text.js';
+import { redisUnavailable } from '../support/tcp-relay.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { testStreams } from '../events/redis-streams-support.js';
+
+const redisUnreachable = await redisUnavailable();
 
 const OPT_IN = { 'Cache-Control': 'public, max-age=600' };
 
@@ -307,6 +311,32 @@ describe('metrics settings', () => {
       const metrics = await recorded(harness, 1);
       expect(metrics.value('llm_proxy_requests_total', { route: '/v1/models', status_class: '2xx', cache: 'none' })).toBe(1);
       expect(metrics.samples.filter((sample) => sample.name.startsWith('llm_proxy_cache_'))).toEqual([]);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe.skipIf(redisUnreachable !== undefined)('metrics of the Redis Streams transport (real Redis on 127.0.0.1:6379)', () => {
+  const streams = testStreams();
+  afterAll(() => streams.cleanup());
+
+  it('counts the events sent to the stream, and none buffered or dropped', async () => {
+    const key = streams.key();
+    const harness = await startHarness({ LLM_PROXY_EVENT_BUS: 'redis-streams', REDIS_ADDR: '127.0.0.1:6379', REDIS_STREAM_KEY: key });
+    try {
+      const { token } = await harness.issueToken();
+      for (let i = 0; i < 4; i++) await rawRequest(harness.url, { path: '/v1/models', headers: { authorization: `Bearer ${token}` } });
+      await recorded(harness, 4);
+      // Counted once Redis has answered the batch.
+      await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_events_redis_sent_total')).toBe(4);
+      expect(await streams.redis.xlen(key)).toBe(4);
+      const metrics = await metricsOf(harness);
+      expect(metrics.value('llm_proxy_events_published_total')).toBe(4);
+      expect(metrics.value('llm_proxy_events_redis_buffered')).toBe(0);
+      expect(metrics.value('llm_proxy_events_redis_failed_flushes_total')).toBe(0);
+      expect(metrics.value('llm_proxy_events_dropped_total', { transport: 'redis-streams' })).toBe(0);
+      expect(metrics.value('llm_proxy_events_dropped_total', { transport: 'in-process' })).toBe(0);
     } finally {
       await harness.close();
     }
