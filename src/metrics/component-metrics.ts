@@ -12,12 +12,12 @@ import { scrapedCounter, scrapedCounterBy, scrapedGauge } from './scraped-metric
 export function registerBusMetrics(registry: Registry, stats: () => EventBusStats): void {
   scrapedCounter(registry, {
     name: 'llm_proxy_events_published_total',
-    help: 'Events handed to the event bus (only while something takes them: an in-process subscriber such as FILE_EVENT_LOG, or Redis Streams)',
+    help: 'Events handed to the event bus (only while something takes them: FILE_EVENT_LOG, a GET /manage/events client, Redis Streams)',
     read: () => stats().published,
   });
   scrapedCounter(registry, {
     name: 'llm_proxy_events_delivered_total',
-    help: 'Events delivered to the in-process subscribers of the bus',
+    help: 'Events delivered to the in-process subscribers of the bus (FILE_EVENT_LOG, GET /manage/events clients)',
     read: () => stats().delivered,
   });
   const hasRemote = stats().remote !== undefined;

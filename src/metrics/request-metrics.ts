@@ -75,7 +75,7 @@ export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates
 
   new Counter({
     name: 'llm_proxy_requests_total',
-    help: 'Proxied calls on /v1 by route template, status class (2xx…5xx, aborted: the client left before a status) and cache verdict',
+    help: 'Proxied calls on /v1 by route template, status class (1xx: WebSocket sessions, 2xx…5xx, aborted: the client left before a status) and cache verdict',
     labelNames: ['route', 'status_class', 'cache'],
     registers: [registry],
     collect() {

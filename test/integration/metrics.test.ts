@@ -2,9 +2,11 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { DURATION_BUCKETS_SECONDS } from '../../src/metrics/index.js';
 import { errorCodeOf, rawRequest } from '../support/http.js';
 import { streamChat, streamUsage } from '../support/mock-openai.js';
+import { startMockRealtime } from '../support/mock-realtime.js';
 import { MANAGEMENT_TOKEN, UPSTREAM_KEY, startHarness, type Harness } from '../support/proxy-harness.js';
 import { parseExposition, type Exposition } from '../support/prometheus-text.js';
 import { redisUnavailable } from '../support/tcp-relay.js';
@@ -236,6 +238,29 @@ describe('calls cut short', () => {
     const after = await metricsOf(harness);
     expect(after.value('llm_proxy_tokens_total', { project_id: projectId, direction: 'prompt', source: 'estimated' })).toBeGreaterThan(0);
     expect(after.find('llm_proxy_tokens_total', { source: 'provider' })).toEqual([]);
+  });
+});
+
+describe('WebSocket sessions', () => {
+  it('counts a session once it ends, as 1xx (101) on /v1/realtime, its whole length as duration', async () => {
+    const realtime = await startMockRealtime();
+    const harness = await startHarness({ OPENAI_API_URL: realtime.url });
+    try {
+      const { token } = await harness.issueToken();
+      const ws = new WebSocket(`${harness.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${token}` } });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('message', () => resolve()); // the upstream's greeting: the tunnel is open
+        ws.once('error', reject);
+      });
+      ws.close();
+      const metrics = await recorded(harness, 1);
+      expect(metrics.value('llm_proxy_requests_total', { route: '/v1/realtime', status_class: '1xx', cache: 'none' })).toBe(1);
+      expect(metrics.value('llm_proxy_upstream_duration_seconds_count', { route: '/v1/realtime' })).toBe(1);
+      expect(metrics.find('llm_proxy_tokens_total')).toEqual([]);
+    } finally {
+      await harness.close();
+      await realtime.close();
+    }
   });
 });
 
