@@ -16,6 +16,8 @@ import { testStreams } from '../events/redis-streams-support.js';
 const redisUnreachable = await redisUnavailable();
 
 const OPT_IN = { 'Cache-Control': 'public, max-age=600' };
+/** Waits on a machine busy with other tests. */
+const POLL = { timeout: 10_000, interval: 50 };
 
 async function scrape(harness: Harness, path = '/metrics', headers: Record<string, string> = {}) {
   const response = await fetch(harness.url + path, { headers });
@@ -31,11 +33,12 @@ async function metricsOf(harness: Harness, headers: Record<string, string> = {})
 
 /**
  * The metrics once `calls` calls have been recorded (a call's event is built once its response is
- * over, which the client may see a moment before); at most 5 s of polling, usable in beforeAll.
+ * over, which the client may see a moment before; a cut stream's once its tokens are estimated);
+ * at most about 15 s of polling, usable in beforeAll.
  */
 async function recorded(harness: Harness, calls: number): Promise<Exposition> {
   let counted = 0;
-  for (let attempt = 0; attempt < 250; attempt++) {
+  for (let attempt = 0; attempt < 600; attempt++) {
     const metrics = await metricsOf(harness);
     counted = metrics.find('llm_proxy_requests_total').reduce((sum, sample) => sum + sample.value, 0);
     if (counted >= calls) {
@@ -234,7 +237,7 @@ describe('calls cut short', () => {
     expect(metrics.value('llm_proxy_upstream_duration_seconds_count', { route: '/v1/embeddings' })).toBeUndefined();
     expect(metrics.value('llm_proxy_requests_total', { route: '/v1/chat/completions', status_class: '2xx' })).toBe(1);
     // The estimate comes once the tokenizer has counted what passed.
-    await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_tokens_total', { project_id: projectId, direction: 'completion', source: 'estimated' })).toBeGreaterThan(0);
+    await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_tokens_total', { project_id: projectId, direction: 'completion', source: 'estimated' }), POLL).toBeGreaterThan(0);
     const after = await metricsOf(harness);
     expect(after.value('llm_proxy_tokens_total', { project_id: projectId, direction: 'prompt', source: 'estimated' })).toBeGreaterThan(0);
     expect(after.find('llm_proxy_tokens_total', { source: 'provider' })).toEqual([]);
@@ -318,7 +321,7 @@ describe('metrics settings', () => {
       const { token } = await harness.issueToken();
       for (let i = 0; i < 3; i++) await rawRequest(harness.url, { path: '/v1/models', headers: { authorization: `Bearer ${token}` } });
       await recorded(harness, 3);
-      await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_events_delivered_total')).toBe(3);
+      await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_events_delivered_total'), POLL).toBe(3);
       const metrics = await metricsOf(harness);
       expect(metrics.value('llm_proxy_events_published_total')).toBe(3);
       expect(metrics.value('llm_proxy_events_dropped_total', { transport: 'in-process' })).toBe(0);
@@ -354,7 +357,7 @@ describe.skipIf(redisUnreachable !== undefined)('metrics of the Redis Streams tr
       for (let i = 0; i < 4; i++) await rawRequest(harness.url, { path: '/v1/models', headers: { authorization: `Bearer ${token}` } });
       await recorded(harness, 4);
       // Counted once Redis has answered the batch.
-      await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_events_redis_sent_total')).toBe(4);
+      await expect.poll(async () => (await metricsOf(harness)).value('llm_proxy_events_redis_sent_total'), POLL).toBe(4);
       expect(await streams.redis.xlen(key)).toBe(4);
       const metrics = await metricsOf(harness);
       expect(metrics.value('llm_proxy_events_published_total')).toBe(4);
