@@ -66,6 +66,13 @@ export interface Config {
     readonly maxConnections: number;
   };
   readonly auth: { readonly tokenCacheTtlMs: number };
+  /** How instances act as one proxy (src/coordination). */
+  readonly coordination: {
+    readonly backend: 'none' | 'redis';
+    /** redis://[:REDIS_PASSWORD@]REDIS_ADDR/REDIS_DB; may hold a password: never log it. */
+    readonly redisUrl: string;
+    readonly keyPrefix: string;
+  };
   readonly events: EventsConfig;
   /** What every proxied call's event holds, and the server's own JSON-lines copy of them. */
   readonly observability: {

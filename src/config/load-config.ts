@@ -133,6 +133,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     },
     clients: { headerTimeoutMs: s.CLIENT_HEADER_TIMEOUT, bodyTimeoutMs: s.CLIENT_BODY_TIMEOUT, maxConnections: s.MAX_CLIENT_CONNECTIONS },
     auth: { tokenCacheTtlMs: s.LLM_PROXY_TOKEN_CACHE_TTL },
+    coordination: { backend: s.LLM_PROXY_COORDINATION, redisUrl: redisUrlOf(s), keyPrefix: s.LLM_PROXY_COORDINATION_KEY_PREFIX },
     events: eventsConfig(s),
     observability: {
       fileEventLog: s.FILE_EVENT_LOG,

@@ -179,6 +179,10 @@ export const settingsSchema = z
     HTTP_PROXY: proxyUrl.optional(),
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
+    // Several instances acting as one proxy: none = this process alone (default), redis = shared
+    // admission counts, rate limits and token-cache invalidation through REDIS_ADDR/REDIS_DB
+    LLM_PROXY_COORDINATION: oneOf(['none', 'redis'] as const).default('none'),
+    LLM_PROXY_COORDINATION_KEY_PREFIX: z.string().default('llmproxy:coord:'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
     // Events: what each proxied call records, and where besides the bus it goes
     FILE_EVENT_LOG: z.string().optional(),

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
+import { openCoordinator, type Coordinator } from '../coordination/index.js';
 import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -143,6 +144,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await cache?.close();
     throw error;
   }
+  // A shared Redis that cannot be reached stops the start too (what is already open is closed again).
+  let coordinator: Coordinator;
+  try {
+    coordinator = await openCoordinator(config.coordination, { onError: throttledWarning(logger, 'coordination Redis connection failed: capped and rate-limited tokens are refused until it is back') });
+  } catch (error) {
+    await fileEventLog?.close();
+    await events.close();
+    await cache?.close();
+    throw error;
+  }
   const database = overrides.database ?? (await openDatabase(config.database));
   let audit: AuditLog;
   try {
@@ -150,6 +161,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   } catch (error) {
     // AUDIT_LOG_FILE cannot be opened: the start fails, and leaves nothing open behind.
     if (overrides.database === undefined) await database.close();
+    await coordinator.close();
     await cache?.close();
     throw error;
   }
@@ -161,6 +173,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
+    coordinator,
+  });
+  /** A project's key, organisation or existence changed: its credentials go, and the answers stored for it. */
+  function forgetProject(projectId: string): void {
+    auth.invalidateProject(projectId);
+    cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+  }
+  // Changes made through another instance's management API.
+  coordinator.onInvalidation((invalidation) => {
+    if (invalidation.kind === 'token') auth.invalidateToken(invalidation.id);
+    else if (invalidation.kind === 'project') forgetProject(invalidation.id);
+    else if (invalidation.kind === 'token-created') auth.tokenCreated();
+    else auth.clear();
   });
   const metrics = config.metrics.enabled ? createMetrics({ allowedEndpoints: provider.allowedEndpoints, events, cache, audit }) : undefined;
   const eventOptions: EventStageOptions = {
@@ -250,13 +275,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now,
     usage,
     managementToken: config.secrets.managementToken,
-    invalidateToken: auth.invalidateToken,
-    invalidateProject(projectId: string) {
-      auth.invalidateProject(projectId);
-      // Its key, organisation or existence changed: answers stored for it go too.
-      cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+    invalidateToken(tokenId: string) {
+      auth.invalidateToken(tokenId);
+      coordinator.announce({ kind: 'token', id: tokenId });
     },
-    tokenCreated: auth.tokenCreated,
+    invalidateProject(projectId: string) {
+      forgetProject(projectId);
+      coordinator.announce({ kind: 'project', id: projectId });
+    },
+    tokenCreated() {
+      auth.tokenCreated();
+      coordinator.announce({ kind: 'token-created' });
+    },
     cache,
     ledger,
     audit: {
@@ -277,6 +307,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await audit.close();
     await events.close();
     await fileEventLog?.close();
+    await coordinator.close();
     await cache?.close();
     upstream.close();
     bodyReader.close();
