@@ -124,9 +124,11 @@ export async function createRedisCoordinator(options: RedisCoordinatorOptions): 
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
   const subscriber = client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
-  const onError = (error: Error) => options.onError?.(error);
-  client.on('error', onError);
-  subscriber.on('error', onError);
+  // While starting, the first connection error is the cause to report (connect() only says "Connection is closed.").
+  let startError: Error | undefined;
+  const onStartError = (error: Error) => void (startError ??= error);
+  client.on('error', onStartError);
+  subscriber.on('error', onStartError);
   const prefix = options.keyPrefix;
   const versionKey = `${prefix}invalidation-version`;
   const channel = `${prefix}invalidations`;
@@ -156,9 +158,11 @@ export async function createRedisCoordinator(options: RedisCoordinatorOptions): 
     client.disconnect();
     subscriber.disconnect();
     throw new CoordinationUnavailableError(
-      `cannot reach Redis at ${address} for LLM_PROXY_COORDINATION=redis: ${errorMessage(error)} (start Redis, fix REDIS_ADDR/REDIS_DB/REDIS_PASSWORD, or set LLM_PROXY_COORDINATION=none for a single instance)`,
+      `cannot reach Redis at ${address} for LLM_PROXY_COORDINATION=redis: ${errorMessage(startError ?? error)} (start Redis, fix REDIS_ADDR/REDIS_DB/REDIS_PASSWORD, or set LLM_PROXY_COORDINATION=none for a single instance)`,
     );
   }
+  const onError = (error: Error) => options.onError?.(error);
+  for (const connection of [client, subscriber]) connection.off('error', onStartError).on('error', onError);
   subscriber.on('message', (from: string, text: string) => {
     if (from !== channel) return;
     const space = text.indexOf(' ');
