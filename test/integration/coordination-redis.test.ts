@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestConfig, type SettingName } from '../../src/config/index.js';
 import { buildApp, type LlmProxyApp } from '../../src/server/index.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
-import { redisUnavailable, startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
+import { closedPort, redisUnavailable, startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
 
 const unreachable = await redisUnavailable();
 
@@ -58,10 +58,10 @@ describe.skipIf(unreachable !== undefined)('several instances as one proxy, coor
   }
 
   /** Another instance on A's database and upstream; through a cuttable relay to Redis when asked. */
-  async function startPeer(options: { relay?: boolean } = {}): Promise<{ url: string; relay: TcpRelay | undefined }> {
+  async function startPeer(options: { relay?: boolean; upstream?: string } = {}): Promise<{ url: string; relay: TcpRelay | undefined }> {
     const relay = options.relay ? await startTcpRelay(6379) : undefined;
     if (relay !== undefined) relays.push(relay);
-    const config = createTestConfig({ OPENAI_API_URL: a.mock.url, DATABASE_PATH: a.dbPath, ...shared(relay?.port) });
+    const config = createTestConfig({ OPENAI_API_URL: options.upstream ?? a.mock.url, DATABASE_PATH: a.dbPath, ...shared(relay?.port) });
     const peer = await buildApp(config, { logger: pino({ level: 'silent' }) });
     peers.push(peer);
     return { url: await peer.listen(), relay };
@@ -96,6 +96,16 @@ describe.skipIf(unreachable !== undefined)('several instances as one proxy, coor
     // Both instances write their counts behind: the database reaches K, and stays there.
     await eventually(async () => (await a.manage<{ request_count: number }>('GET', `/manage/tokens/${tokenId}`)).body.request_count === K);
     expect((await call(b.url, token)).code).toBe('token_quota_exhausted');
+  });
+
+  it('gives back, in the shared count, the requests an instance could not deliver', async () => {
+    const deadEnd = await startPeer({ upstream: `http://127.0.0.1:${await closedPort()}` });
+    const { token, tokenId } = await a.issueToken({ maxRequests: 2 });
+    for (let i = 0; i < 3; i += 1) expect((await call(deadEnd.url, token)).code).toBe('upstream_unreachable');
+    expect((await call(a.url, token)).status).toBe(200);
+    expect((await call(a.url, token)).status).toBe(200);
+    expect((await call(deadEnd.url, token)).code).toBe('token_quota_exhausted');
+    await eventually(async () => (await a.manage<{ request_count: number }>('GET', `/manage/tokens/${tokenId}`)).body.request_count === 2);
   });
 
   it('sees a revocation, a project deactivation and a key change made on the other instance', async () => {
