@@ -48,7 +48,9 @@ function projectUpstreamHeaders(project: { openaiOrganization: string | null; op
  * Admits or refuses requests by withering token. Token + project lookups go through an
  * in-process cache (short TTL, explicit invalidation from the management API, concurrent misses
  * share one query), so the steady state costs no database round trip — except for tokens with
- * max_requests, which are counted exactly by one conditional UPDATE per request. Unknown tokens
+ * max_requests, which are counted exactly by one conditional UPDATE per request (or, with Redis
+ * coordination, one Redis script, the database's count written behind). Tokens and projects with
+ * requests_per_minute go through the coordinator's windows. Unknown tokens
  * are remembered too (briefly, bounded), so a flood of made-up tokens costs no query each.
  */
 export interface TokenAuthenticator {
@@ -61,8 +63,9 @@ export interface TokenAuthenticator {
   authenticate(authorizationHeader: string | undefined): Promise<Admission>;
   /**
    * Counts one request of an authenticated token, right before it goes upstream: a token with
-   * max_requests by one conditional update (rejects when it is used up, or revoked meanwhile);
-   * an unlimited one in memory, written behind (then it returns undefined: nothing to wait for).
+   * max_requests by one conditional update or the coordinator's script (rejects when it is used
+   * up, or revoked meanwhile), a rate-limited one in its windows (rejects with rate_limited); an
+   * unlimited one in memory, written behind (then it returns undefined: nothing to wait for).
    */
   consume(admission: Admission): Promise<void> | undefined;
   /** Gives back a consumed request the proxy refused after all (a body that outgrew the limit). */
