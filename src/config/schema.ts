@@ -33,13 +33,6 @@ const duration = parsed(
   'a positive duration such as 30s, 2m, 1h30m, 500ms (a bare number is seconds)',
 );
 
-/** A URL path prefix such as /admin: one or more segments, no trailing slash, not under /v1 or /manage. */
-const adminPath = parsed((text) => {
-  const path = text.trim().replace(/\/+$/, '');
-  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return undefined;
-  return /^\/(v1|manage|health)(\/|$)/.test(path) ? undefined : path;
-}, 'a path such as /admin (letters, digits, . _ ~ -; not /v1, /manage or /health)');
-
 const byteSize = parsed((text) => {
   const bytes = parseByteSize(text);
   return bytes !== undefined && bytes > 0 ? bytes : undefined;
@@ -117,6 +110,24 @@ const encryptionKey = parsed((text) => {
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
 }, 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`');
 
+/** Paths Fastify or the proxy already serve: /metrics and the admin UI cannot move onto them. */
+const RESERVED_PATHS = ['/v1', '/manage', '/health', '/ready', '/live'];
+
+/** A URL path under which the server serves something of its own: not on one it already serves. */
+function servedPath(text: string): string | undefined {
+  const path = text.trim().replace(/\/+$/, '');
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || /\/\.\.?(\/|$)/.test(path)) return undefined;
+  return RESERVED_PATHS.some((reserved) => path === reserved || path.startsWith(`${reserved}/`)) ? undefined : path;
+}
+
+/** Where the admin UI is served, e.g. /admin (no trailing slash). */
+const adminPath = parsed(servedPath, 'a path such as /admin (letters, digits, . _ ~ -), not under /v1 or /manage, nor /health, /ready or /live');
+
+const metricsPath = parsed(
+  servedPath,
+  'a path such as /metrics or /internal/metrics (letters, digits, . _ ~ -), not under /v1 or /manage, nor /health, /ready or /live',
+);
+
 /** Redis Streams is the event bus across processes; the name must not be empty. */
 const streamKey = parsed((text) => (text.trim() === '' ? undefined : text.trim()), 'a Redis key name such as llm-proxy-events');
 
@@ -174,6 +185,10 @@ export const settingsSchema = z
     HTTP_PROXY: proxyUrl.optional(),
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
+    // Several instances acting as one proxy: none = this process alone (default), redis = shared
+    // admission counts, rate limits and token-cache invalidation through REDIS_ADDR/REDIS_DB
+    LLM_PROXY_COORDINATION: oneOf(['none', 'redis'] as const).default('none'),
+    LLM_PROXY_COORDINATION_KEY_PREFIX: z.string().default('llmproxy:coord:'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
     // Events: what each proxied call records, and where besides the bus it goes
     FILE_EVENT_LOG: z.string().optional(),
@@ -197,6 +212,10 @@ export const settingsSchema = z
     AUDIT_STORE_IN_DB: bool.default(true),
     AUDIT_TRUST_PROXY_HEADERS: bool.default(false),
     AUDIT_READS: bool.default(false),
+    // Prometheus metrics
+    ENABLE_METRICS: bool.default(true),
+    METRICS_PATH: metricsPath.prefault('/metrics'),
+    METRICS_TOKEN: z.string().optional(),
     // Admin UI served by the server itself
     ADMIN_UI_ENABLED: bool.default(true),
     ADMIN_UI_PATH: adminPath.default('/admin'),
@@ -209,6 +228,10 @@ export const settingsSchema = z
         path: ['ENCRYPTION_KEY'],
         message: 'is required because REQUIRE_ENCRYPTION_KEY=true; generate one with `openssl rand -base64 32`',
       });
+    }
+    const [admin, metrics] = [settings.ADMIN_UI_PATH, settings.METRICS_PATH];
+    if (settings.ADMIN_UI_ENABLED && settings.ENABLE_METRICS && (admin === metrics || admin.startsWith(`${metrics}/`) || metrics.startsWith(`${admin}/`))) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_UI_PATH'], message: `must not overlap METRICS_PATH (${metrics})` });
     }
     if (settings.HTTP_CACHE_MAX_OBJECT_BYTES > settings.HTTP_CACHE_MAX_BYTES) {
       ctx.addIssue({
