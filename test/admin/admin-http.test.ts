@@ -129,6 +129,25 @@ describe('admin UI over HTTP', () => {
     expect(page).not.toContain(UPSTREAM_KEY);
   });
 
+  it('generates a token from the form, with its cap and rate limit, and shows it once', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const project = await harness.manage<{ id: string }>('POST', '/manage/projects', { name: `form-${Date.now()}`, api_key: UPSTREAM_KEY });
+    const answer = await client.post('/admin/tokens', { project_id: project.body.id, duration_minutes: '60', max_requests: '7', requests_per_minute: '30', return: `/projects/${project.body.id}` });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    const page = await answer.text();
+    const secret = /id="secret-value">([^<]+)</.exec(page)?.[1] ?? '';
+    expect(secret).toMatch(/^sk-/);
+    const token = await harness.manage<{ max_requests: number; requests_per_minute: number; project_id: string }>('GET', `/manage/tokens/${secret}`);
+    expect(token.body).toMatchObject({ project_id: project.body.id, max_requests: 7, requests_per_minute: 30 });
+    expect(await (await client.get(`/admin/projects/${project.body.id}`)).text()).not.toContain(secret);
+    // A refused lifetime comes back as the API's message, on the page.
+    const refused = await client.post('/admin/tokens', { project_id: project.body.id, duration_minutes: '0', return: '/tokens' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/role="alert">[^<]*duration_minutes/);
+  });
+
   it('ends the session at logout: the old cookie no longer opens a page', async () => {
     const client = adminClient(harness.url);
     await client.login();

@@ -47,6 +47,7 @@ ${error === undefined ? '' : html`<div class="alert error" role="alert">${error}
       ([minutes, label]) => html`<option value="${minutes}"${minutes === 1440 ? html` selected` : ''}>${label}</option>`,
     )}</select></div>
 <div class="field"><label for="gen-max">Max requests</label><input id="gen-max" name="max_requests" type="number" min="1" inputmode="numeric" placeholder="unlimited" aria-describedby="gen-max-hint"><span class="hint" id="gen-max-hint">Empty: unlimited</span></div>
+<div class="field"><label for="gen-rpm">Requests per minute</label><input id="gen-rpm" name="requests_per_minute" type="number" min="1" inputmode="numeric" placeholder="no limit" aria-describedby="gen-rpm-hint"><span class="hint" id="gen-rpm-hint">Empty: no rate limit</span></div>
 <div class="field"><button type="submit">Generate token</button></div></div>`,
     { className: 'panel' },
   );
@@ -134,10 +135,12 @@ export function registerTokenPages(app: FastifyInstance, deps: PageDeps): void {
     const form = request.body as Form;
     const returnTo = safeReturn(form.return);
     const maxRequests = form.max_requests?.trim() ? Number(form.max_requests) : undefined;
+    const perMinute = form.requests_per_minute?.trim() ? Number(form.requests_per_minute) : undefined;
     const created = await deps.call<CreatedTokenResponse>(request, 'POST', '/manage/tokens', {
       project_id: form.project_id ?? '',
       duration_minutes: Number(form.duration_minutes ?? 1440),
       ...(maxRequests !== undefined && { max_requests: maxRequests }),
+      ...(perMinute !== undefined && { requests_per_minute: perMinute }),
     });
     const ok = created.status === 201;
     const context = contextOf(deps, request);
