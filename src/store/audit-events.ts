@@ -144,7 +144,9 @@ function matching(database: Database, filter: AuditFilter) {
     if (filter.to !== undefined) conditions.push(eb('timestamp', '<=', database.codec.time(filter.to)));
     if (filter.search !== undefined) {
       const pattern = likeSubstring(filter.search);
-      conditions.push(eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`)));
+      // LIKE ignores ASCII case on SQLite and with MySQL's default collations; PostgreSQL needs ILIKE.
+      const like = database.dialect === 'postgres' ? sql`ilike` : sql`like`;
+      conditions.push(eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`${sql.ref(column)} ${like} ${pattern} escape '!'`)));
     }
     return eb.and(conditions);
   };

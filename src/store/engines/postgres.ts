@@ -1,0 +1,22 @@
+import pg from 'pg';
+import { PostgresDialect, type Dialect } from 'kysely';
+import { CONNECT_TIMEOUT_MS, type PoolSettings } from './pool-settings.js';
+
+/**
+ * Kysely's PostgreSQL dialect over a pg Pool. Loaded with `await import()` only when
+ * DB_DRIVER=postgres, so the SQLite default never loads pg. The pool reconnects by itself: a
+ * connection that broke is dropped and the next query opens a new one.
+ */
+export function createPostgresDialect(url: string, pool: PoolSettings, onIdleError: (error: Error) => void): Dialect {
+  const connections = new pg.Pool({
+    connectionString: url,
+    max: pool.size,
+    idleTimeoutMillis: pool.maxIdleTimeMs,
+    maxLifetimeSeconds: Math.max(1, Math.round(pool.maxLifetimeMs / 1000)),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle connection that the server (or the network) drops emits 'error' on the pool: without
+  // a listener that would end the process. The pool has already discarded it.
+  connections.on('error', onIdleError);
+  return new PostgresDialect({ pool: connections });
+}
