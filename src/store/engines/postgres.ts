@@ -7,6 +7,17 @@ import { CONNECT_TIMEOUT_MS, type PoolSettings } from './pool-settings.js';
  * DB_DRIVER=postgres, so the SQLite default never loads pg. The pool reconnects by itself: a
  * connection that broke is dropped and the next query opens a new one.
  */
+/**
+ * BIGINT (counters, COUNT(*)) and NUMERIC (SUM of BIGINT) come back as numbers, as on SQLite and
+ * MySQL: pg returns them as text by default, to keep digits past 2^53 that no counter here reaches.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
 export function createPostgresDialect(url: string, pool: PoolSettings, onIdleError: (error: Error) => void): Dialect {
   const connections = new pg.Pool({
     connectionString: url,
@@ -14,6 +25,7 @@ export function createPostgresDialect(url: string, pool: PoolSettings, onIdleErr
     idleTimeoutMillis: pool.maxIdleTimeMs,
     maxLifetimeSeconds: Math.max(1, Math.round(pool.maxLifetimeMs / 1000)),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    types: types as pg.CustomTypesConfig,
   });
   // An idle connection that the server (or the network) drops emits 'error' on the pool: without
   // a listener that would end the process. The pool has already discarded it.
