@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { createCodec, type Codec, type Dialect } from './codec.js';
-import { databaseUrlProblem, describeDatabaseUrl } from './database-url.js';
+import { databaseUrlProblem, describeDatabaseUrl } from '../config/database-url.js';
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from './engines/pool-settings.js';
 import { withUnavailableErrors } from './engines/unavailable-errors.js';
 import { DatabaseUnavailableError, causeText } from './errors.js';

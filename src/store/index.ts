@@ -1,5 +1,4 @@
 export { DatabaseConnectError, openDatabase, type Database, type DatabaseDriver, type DatabaseOptions } from './database.js';
-export { databaseUrlProblem, describeDatabaseUrl } from './database-url.js';
 export { DEFAULT_POOL_SETTINGS, type PoolSettings } from './engines/pool-settings.js';
 export { MigrationError, migrateDown, migrateToLatest, migrationStatus, type MigrationState } from './migrator.js';
 export {

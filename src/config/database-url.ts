@@ -1,4 +1,5 @@
-import type { Dialect } from './codec.js';
+/** The server engines a DATABASE_URL can point at. */
+type ServerEngine = 'postgres' | 'mysql';
 
 /** Where a server database lives, safe to print: `host:port/database`, never the user or password. */
 export function describeDatabaseUrl(url: string): string {
@@ -11,7 +12,7 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
-const PROTOCOLS: Readonly<Record<Exclude<Dialect, 'sqlite'>, readonly string[]>> = {
+const PROTOCOLS: Readonly<Record<ServerEngine, readonly string[]>> = {
   postgres: ['postgres:', 'postgresql:'],
   mysql: ['mysql:', 'mariadb:'],
 };
@@ -20,7 +21,7 @@ const PROTOCOLS: Readonly<Record<Exclude<Dialect, 'sqlite'>, readonly string[]>>
  * Why this URL cannot reach this engine, or undefined when it is well-formed. Never repeats the
  * URL itself (it may hold a password).
  */
-export function databaseUrlProblem(driver: Exclude<Dialect, 'sqlite'>, url: string): string | undefined {
+export function databaseUrlProblem(driver: ServerEngine, url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
