@@ -27,8 +27,10 @@ export function createPostgresDialect(url: string, pool: PoolSettings, onIdleErr
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     types: types as pg.CustomTypesConfig,
   });
-  // An idle connection that the server (or the network) drops emits 'error' on the pool: without
-  // a listener that would end the process. The pool has already discarded it.
+  // A connection that the server (or the network) drops emits 'error', on the pool when idle, on
+  // the client when checked out (its query fails on its own): without listeners that would end the
+  // process. The pool discards it either way.
   connections.on('error', onIdleError);
+  connections.on('connect', (client) => client.on('error', onIdleError));
   return new PostgresDialect({ pool: connections });
 }
