@@ -59,15 +59,17 @@ export function isConnectionError(error: unknown): boolean {
   return typeof message === 'string' && CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(message));
 }
 
-/** The database server cannot be reached: a 503 `service_unavailable` wherever it surfaces. */
+/**
+ * The database server cannot be reached: a 503 `service_unavailable` wherever it surfaces. The
+ * message, which reaches HTTP clients, does not name the database's address; `where` and `cause`
+ * (for logs) do.
+ */
 export class DatabaseUnavailableError extends ProxyError {
+  readonly where: string;
   constructor(where: string, cause: unknown) {
-    super(
-      'service_unavailable',
-      `Service temporarily unavailable: the database at ${where} cannot be reached (${causeText(cause)}); try again shortly`,
-      { cause },
-    );
+    super('service_unavailable', 'Service temporarily unavailable: the database cannot be reached; try again shortly', { cause });
     this.name = 'DatabaseUnavailableError';
+    this.where = where;
   }
 }
 
