@@ -7,6 +7,7 @@ import { databaseUrlProblem, describeDatabaseUrl } from '../config/database-url.
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from './engines/pool-settings.js';
 import { withUnavailableErrors } from './engines/unavailable-errors.js';
 import { DatabaseUnavailableError, causeText } from './errors.js';
+import { retryDeadlocks } from './deadlock-retry.js';
 import { retryWhileLocked } from './lock-wait.js';
 import { migrateToLatest } from './migrator.js';
 import type { DatabaseSchema } from './schema/index.js';
@@ -162,8 +163,9 @@ async function openServerDatabase(driver: Exclude<Dialect, 'sqlite'>, options: D
     dialect: driver,
     codec: createCodec(driver),
     where,
-    // Row locks, not a file lock: a write waits inside the engine (asynchronously), nothing to retry.
-    write: (attempt) => attempt(),
+    // Row locks, not a file lock: a write waits inside the engine (asynchronously); only a
+    // deadlock's victim is run again.
+    write: retryDeadlocks,
     ping,
     close: () => db.destroy(),
   };

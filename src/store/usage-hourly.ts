@@ -93,7 +93,8 @@ function toRow(delta: UsageHourDelta): Insertable<UsageHourlyTable> {
  */
 export async function addUsageHours(database: Database, deltas: readonly UsageHourDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  const rows = deltas.map(toRow);
+  // Rows in key order, so that batches of several instances lock them in the same order (no deadlock).
+  const rows = deltas.map(toRow).sort(byKey);
   const mysql = database.dialect === 'mysql';
   await database.write(() =>
     database.db.transaction().execute(async (trx) => {
@@ -110,6 +111,12 @@ export async function addUsageHours(database: Database, deltas: readonly UsageHo
       }
     }),
   );
+}
+
+function byKey(a: Insertable<UsageHourlyTable>, b: Insertable<UsageHourlyTable>): number {
+  const keyOf = (row: Insertable<UsageHourlyTable>) => `${row.hour_start}|${row.project_id}|${row.token_id}`;
+  const [x, y] = [keyOf(a), keyOf(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The SET list of an upsert: every counter column, each to `add(column)`. */
