@@ -43,7 +43,10 @@ Examples:
     ['status', 'List the migrations, applied (with when) or pending', 'Exits 0 whether or not some are pending.'],
   ];
   for (const [action, description, detail] of actions) {
-    withDatabaseOptions(migrate.command(action).description(description))
+    const command = migrate.command(action).description(description);
+    // The Go CLI's `migrate version` is this project's `status`.
+    if (action === 'status') command.alias('version');
+    withDatabaseOptions(command)
       .addHelpText('after', `\n${detail}\n${DATABASE_HELP}`)
       .action(async (options: MigrateOptions) => {
         const { runMigrate } = await import('./run.js');
