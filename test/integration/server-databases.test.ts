@@ -85,6 +85,24 @@ for (const { engine, name, unavailable } of SERVER_ENGINES) {
       expect(deleted.status).toBeLessThan(300);
     });
 
+    it('two servers starting together on an empty database both start, and share one exact max_requests', async () => {
+      const shared = await createTestDatabaseLocation(engine as 'postgres' | 'mysql');
+      const settings = { DB_DRIVER: engine, DATABASE_URL: shared.options.url ?? '', AUDIT_LOG_FILE: '' };
+      const servers = await Promise.all([startHarness(settings), startHarness(settings)]);
+      try {
+        const [first, second] = servers as [Harness, Harness];
+        const capped = await first.issueToken({ maxRequests: 10 });
+        const statuses = await Promise.all(Array.from({ length: 40 }, async (_, index) => (await chat(index % 2 === 0 ? first : second, capped.token)).status));
+        expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+        expect(first.mock.received.length + second.mock.received.length).toBe(10);
+        const seen = await second.manage<{ request_count: number }>('GET', `/manage/tokens/${capped.tokenId}`);
+        expect(seen.body.request_count).toBe(10);
+      } finally {
+        await Promise.all(servers.map((server) => server.close()));
+        await shared.drop();
+      }
+    });
+
     it('answers 503 service_unavailable while the engine is unreachable, keeps serving cached unlimited tokens, and recovers without restart', async () => {
       const unlimited = await harness.issueToken();
       const capped = await harness.issueToken({ maxRequests: 100 });
