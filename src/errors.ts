@@ -50,6 +50,12 @@ export const ERROR_CATALOGUE = {
     message: 'Token has used all of its allowed requests (max_requests): retrying will not help; ask for a new token or a higher limit',
     exitCode: 1,
   },
+  rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many requests: the requests_per_minute limit of this token or its project is reached; retry after the time given in Retry-After',
+    exitCode: 1,
+  },
   project_inactive: {
     status: 403,
     type: PERMISSION,
@@ -187,6 +193,12 @@ export const ERROR_CATALOGUE = {
     message: 'Missing or wrong management token: send "Authorization: Bearer <MANAGEMENT_TOKEN>"',
     exitCode: 3,
   },
+  invalid_metrics_token: {
+    status: 401,
+    type: AUTH,
+    message: 'Missing or wrong metrics token: send "Authorization: Bearer <METRICS_TOKEN>" (in Prometheus: authorization.credentials of the scrape job)',
+    exitCode: 3,
+  },
   invalid_request: {
     status: 400,
     type: REQUEST,
@@ -230,6 +242,13 @@ export const ERROR_CATALOGUE = {
     message: 'Service temporarily unavailable: the database could not be reached',
     exitCode: 1,
   },
+  coordination_unavailable: {
+    status: 503,
+    type: SERVER,
+    message:
+      'Service temporarily unavailable: the shared Redis that counts max_requests and rate limits across instances cannot be reached; tokens without limits still work, retry shortly',
+    exitCode: 1,
+  },
   internal_error: {
     status: 500,
     type: SERVER,
@@ -248,9 +267,11 @@ export class ProxyError extends Error {
   readonly statusCode: number;
   readonly type: string;
   readonly exitCode: 1 | 2 | 3;
+  /** More response headers for the refusal, as a flat [name, value, …] list (Retry-After of a rate limit). */
+  readonly headers: readonly string[] | undefined;
   readonly [BRAND] = true;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; headers?: readonly string[] }) {
     const spec: ErrorSpec = ERROR_CATALOGUE[code];
     super(message ?? spec.message, options);
     this.name = 'ProxyError';
@@ -258,6 +279,7 @@ export class ProxyError extends Error {
     this.statusCode = spec.status;
     this.type = spec.type;
     this.exitCode = spec.exitCode;
+    this.headers = options?.headers;
   }
 }
 

@@ -19,6 +19,18 @@ export interface AuditEntry {
   readonly metadata?: Readonly<Record<string, unknown>> | null;
 }
 
+/** What the audit log did since the start (GET /metrics). */
+export interface AuditLogStats {
+  /** Records made. */
+  readonly records: number;
+  /** Records the file did not get: it failed, or the disk was too slow for too long. */
+  readonly fileDropped: number;
+  /** Records the database did not get: it refused them (a lock held by another process) for too long. */
+  readonly databaseDropped: number;
+  /** Database writes that failed; their records wait for the next write. */
+  readonly databaseWriteFailures: number;
+}
+
 /** The audit log: one record per management action, to the file and the database. */
 export interface AuditLog {
   /** False when AUDIT_ENABLED=false or AUDIT_STORE_IN_DB=false: GET /manage/audit has nothing to read. */
@@ -27,6 +39,7 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** Writes the records still in memory: to the file, and to the database (which may wait for its lock). */
   flush(): Promise<void>;
+  stats(): AuditLogStats;
   close(): Promise<void>;
 }
 
@@ -60,6 +73,7 @@ export interface AuditLogParts {
 }
 
 export function createAuditLog({ file, writer, now, onError }: AuditLogParts): AuditLog {
+  let records = 0;
   return {
     storesInDatabase: writer !== undefined,
     record(entry) {
@@ -84,6 +98,7 @@ export function createAuditLog({ file, writer, now, onError }: AuditLogParts): A
         };
         file?.append(JSON.stringify(auditEventJson(event)));
         writer?.add(event);
+        records += 1;
       } catch (error) {
         onError(error);
       }
@@ -92,6 +107,12 @@ export function createAuditLog({ file, writer, now, onError }: AuditLogParts): A
       await file?.flush();
       await writer?.flush();
     },
+    stats: () => ({
+      records,
+      fileDropped: file?.droppedCount ?? 0,
+      databaseDropped: writer?.droppedCount ?? 0,
+      databaseWriteFailures: writer?.failedWrites ?? 0,
+    }),
     async close() {
       try {
         await writer?.close();
@@ -107,5 +128,6 @@ export const disabledAuditLog: AuditLog = {
   storesInDatabase: false,
   record() {},
   flush: async () => undefined,
+  stats: () => ({ records: 0, fileDropped: 0, databaseDropped: 0, databaseWriteFailures: 0 }),
   close: async () => undefined,
 };

@@ -86,21 +86,26 @@ export interface ProjectCacheStats {
   stores: number;
 }
 
-export interface CacheStats {
-  readonly backend: CacheStore['name'];
-  readonly entries: number;
-  readonly bytes: number;
-  readonly evictions: number;
+/** This process's counts since its start (no I/O: cheap enough for every metrics scrape). */
+export interface CacheCounters {
   readonly hits: number;
   readonly misses: number;
   readonly bypasses: number;
   readonly stores: number;
   readonly coalescedWaits: number;
   readonly backendErrors: number;
+}
+
+export interface CacheStats extends CacheCounters {
+  readonly backend: CacheStore['name'];
+  readonly entries: number;
+  readonly bytes: number;
+  readonly evictions: number;
   readonly byProject: Readonly<Record<string, Readonly<ProjectCacheStats>>>;
 }
 
 export interface HttpCache {
+  readonly backend: CacheStore['name'];
   /**
    * Reads the request's method and headers (no body, no I/O): cacheable, or left alone (then
    * the answer carries no cache headers: the cache costs nothing when it does nothing).
@@ -108,7 +113,9 @@ export interface HttpCache {
   plan(method: string, headers: IncomingHttpHeaders): RequestPlan | RequestBypass;
   lookup(plan: RequestPlan, request: CacheRequest): Promise<CacheLookup>;
   purge(filter: PurgeFilter): Promise<number>;
+  /** The store's entries and bytes (on Redis: a SCAN of every key) and this process's counts. */
   stats(): Promise<CacheStats>;
+  counters(): CacheCounters;
   close(): Promise<void>;
 }
 
@@ -374,6 +381,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     },
     lookup,
     purge: (filter) => store.purge(filter),
+    backend: store.name,
+    counters: () => ({ ...counts, coalescedWaits: coalescer.waits }),
     async stats() {
       const stored = await store.stats();
       return {

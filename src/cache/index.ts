@@ -11,6 +11,7 @@ export {
   type CacheHit,
   type CacheLookup,
   type CacheRequest,
+  type CacheCounters,
   type CacheStats,
   type CacheTap,
   type CacheUnsatisfiable,

@@ -79,6 +79,13 @@ export interface Config {
     readonly maxConnections: number;
   };
   readonly auth: { readonly tokenCacheTtlMs: number };
+  /** How instances act as one proxy (src/coordination). */
+  readonly coordination: {
+    readonly backend: 'none' | 'redis';
+    /** redis://[:REDIS_PASSWORD@]REDIS_ADDR/REDIS_DB; may hold a password: never log it. */
+    readonly redisUrl: string;
+    readonly keyPrefix: string;
+  };
   readonly events: EventsConfig;
   /** What every proxied call's event holds, and the server's own JSON-lines copy of them. */
   readonly observability: {
@@ -121,5 +128,16 @@ export interface Config {
     /** Also record reads (lists and gets); off by default: changes and refusals only. */
     readonly recordReads: boolean;
   };
-  readonly secrets: { readonly managementToken: string; readonly encryptionKey: Buffer | undefined };
+  /** Prometheus metrics, served by the server itself (the token is under secrets). */
+  readonly metrics: {
+    readonly enabled: boolean;
+    /** Where the text exposition is served (and under `<path>/prometheus`, the Go original's path). */
+    readonly path: string;
+  };
+  readonly secrets: {
+    readonly managementToken: string;
+    readonly encryptionKey: Buffer | undefined;
+    /** METRICS_TOKEN: when set, the metrics need `Authorization: Bearer <it>`; never log it. */
+    readonly metricsToken: string | undefined;
+  };
 }

@@ -111,6 +111,18 @@ const encryptionKey = parsed((text) => {
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
 }, 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`');
 
+/** Paths Fastify or the proxy already serve: /metrics cannot move onto them. */
+const RESERVED_PATHS = ['/v1', '/manage', '/health', '/ready', '/live'];
+
+const metricsPath = parsed(
+  (text) => {
+    const path = text.trim().replace(/\/+$/, '');
+    if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || /\/\.\.?(\/|$)/.test(path)) return undefined;
+    return RESERVED_PATHS.some((reserved) => path === reserved || path.startsWith(`${reserved}/`)) ? undefined : path;
+  },
+  'a path such as /metrics or /internal/metrics (letters, digits, . _ ~ -), not under /v1 or /manage, nor /health, /ready or /live',
+);
+
 /** Redis Streams is the event bus across processes; the name must not be empty. */
 const streamKey = parsed((text) => (text.trim() === '' ? undefined : text.trim()), 'a Redis key name such as llm-proxy-events');
 
@@ -197,6 +209,10 @@ export const settingsSchema = z
     HTTP_PROXY: proxyUrl.optional(),
     NO_PROXY: z.string().optional(),
     LLM_PROXY_TOKEN_CACHE_TTL: duration.prefault('5s'),
+    // Several instances acting as one proxy: none = this process alone (default), redis = shared
+    // admission counts, rate limits and token-cache invalidation through REDIS_ADDR/REDIS_DB
+    LLM_PROXY_COORDINATION: oneOf(['none', 'redis'] as const).default('none'),
+    LLM_PROXY_COORDINATION_KEY_PREFIX: z.string().default('llmproxy:coord:'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
     // Events: what each proxied call records, and where besides the bus it goes
     FILE_EVENT_LOG: z.string().optional(),
@@ -220,6 +236,10 @@ export const settingsSchema = z
     AUDIT_STORE_IN_DB: bool.default(true),
     AUDIT_TRUST_PROXY_HEADERS: bool.default(false),
     AUDIT_READS: bool.default(false),
+    // Prometheus metrics
+    ENABLE_METRICS: bool.default(true),
+    METRICS_PATH: metricsPath.prefault('/metrics'),
+    METRICS_TOKEN: z.string().optional(),
   })
   .superRefine((settings, ctx) => {
     checkDatabaseUrl(settings, ctx);

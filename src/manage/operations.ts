@@ -43,6 +43,8 @@ export interface NewProject {
   /** Sent upstream as OpenAI-Organization / OpenAI-Project; null or undefined = none. */
   readonly openaiOrganization?: string | null;
   readonly openaiProject?: string | null;
+  /** 0, null or undefined = no limit. */
+  readonly requestsPerMinute?: number | null;
 }
 
 export async function createProject(deps: OperationDeps, input: NewProject): Promise<Project> {
@@ -53,6 +55,7 @@ export async function createProject(deps: OperationDeps, input: NewProject): Pro
       storedApiKey: deps.cipher.encrypt(input.apiKey),
       openaiOrganization: input.openaiOrganization || null,
       openaiProject: input.openaiProject || null,
+      requestsPerMinute: input.requestsPerMinute || null,
       now: deps.now(),
     });
   } catch (error) {
@@ -74,7 +77,7 @@ export interface IssuedToken {
 /** Mints a withering token for an active project. */
 export async function issueToken(
   deps: OperationDeps,
-  input: { projectId: string; durationMs: number; maxRequests: number | null },
+  input: { projectId: string; durationMs: number; maxRequests: number | null; requestsPerMinute?: number | null },
 ): Promise<IssuedToken> {
   if (!(input.durationMs >= MIN_TOKEN_LIFETIME_MS && input.durationMs <= MAX_TOKEN_LIFETIME_MS)) {
     throw new ProxyError('invalid_request', 'token lifetime must be between one minute and one year');
@@ -92,6 +95,7 @@ export async function issueToken(
     projectId: project.id,
     expiresAt: new Date(now.getTime() + input.durationMs),
     maxRequests: input.maxRequests === 0 ? null : input.maxRequests,
+    requestsPerMinute: input.requestsPerMinute || null,
     now,
   });
   return { token, plaintext };

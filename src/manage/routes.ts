@@ -59,6 +59,8 @@ const HOUR_MS = 3_600_000;
 
 /** An optional id of an update body: undefined keeps the stored one, null or "" clears it. */
 const clearedWhenEmpty = (value: string | null | undefined): string | null | undefined => (value === '' ? null : value);
+/** A limit as given to the API: undefined = unchanged, 0 or null = no limit. */
+const limitChange = (value: number | null | undefined): number | null | undefined => (value === undefined ? undefined : value || null);
 const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
 const security = [{ bearerAuth: [] }];
 
@@ -135,9 +137,9 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       },
     },
     async (request, reply) => {
-      const { name, api_key: apiKey, openai_organization: openaiOrganization, openai_project: openaiProject } = request.body;
+      const { name, api_key: apiKey, openai_organization: openaiOrganization, openai_project: openaiProject, requests_per_minute: requestsPerMinute } = request.body;
       noteAudit(request, { metadata: { project_name: name } });
-      const project = await createProject(options, { name, apiKey, openaiOrganization, openaiProject });
+      const project = await createProject(options, { name, apiKey, openaiOrganization, openaiProject, requestsPerMinute });
       noteAudit(request, { projectId: project.id });
       return reply.code(201).send(presentProject(project, cipher));
     },
@@ -183,6 +185,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
           storedApiKey: apiKey ? cipher.encrypt(apiKey) : undefined,
           openaiOrganization: clearedWhenEmpty(request.body.openai_organization),
           openaiProject: clearedWhenEmpty(request.body.openai_project),
+          requestsPerMinute: limitChange(request.body.requests_per_minute),
         },
         now,
       ).catch((error: unknown) => {
@@ -300,13 +303,18 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       },
     },
     async (request, reply) => {
-      const { project_id: projectId, duration_hours: hours, duration_minutes: minutes, max_requests: maxRequests } = request.body;
+      const { project_id: projectId, duration_hours: hours, duration_minutes: minutes, max_requests: maxRequests, requests_per_minute: requestsPerMinute } = request.body;
       const durationMs = minutes !== undefined ? minutes * 60_000 : (hours ?? DEFAULT_TOKEN_HOURS) * HOUR_MS;
       noteAudit(request, { projectId, metadata: { duration_minutes: durationMs / 60_000 } });
-      const { token, plaintext } = await issueToken(options, { projectId, durationMs, maxRequests: maxRequests ?? null });
+      const { token, plaintext } = await issueToken(options, { projectId, durationMs, maxRequests: maxRequests ?? null, requestsPerMinute });
       noteAudit(request, {
         tokenId: token.id,
-        metadata: { token_hint: token.hint, expires_at: token.expiresAt?.toISOString() ?? null, max_requests: token.maxRequests },
+        metadata: {
+          token_hint: token.hint,
+          expires_at: token.expiresAt?.toISOString() ?? null,
+          max_requests: token.maxRequests,
+          ...(token.requestsPerMinute !== null && { requests_per_minute: token.requestsPerMinute }),
+        },
       });
       options.tokenCreated();
       return reply.code(201).send({
@@ -316,6 +324,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
         project_id: token.projectId,
         expires_at: token.expiresAt?.toISOString() ?? null,
         max_requests: token.maxRequests,
+        requests_per_minute: token.requestsPerMinute,
         created_at: token.createdAt.toISOString(),
       });
     },
@@ -336,7 +345,7 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
       config: { audit: 'token.update' },
       schema: {
         tags: ['tokens'],
-        summary: 'Reactivate/deactivate a token or change its max_requests',
+        summary: 'Reactivate/deactivate a token or change its max_requests or requests_per_minute',
         security,
         params: tokenIdParams,
         body: updateTokenBody,
@@ -345,17 +354,18 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
     },
     async (request) => {
       const current = await requireAuditedToken(request, request.params.id);
-      const { is_active: isActive, max_requests: maxRequests } = request.body;
+      const { is_active: isActive, max_requests: maxRequests, requests_per_minute: requestsPerMinute } = request.body;
       noteAudit(request, {
         metadata: {
           ...(isActive !== undefined && { updated_is_active: isActive }),
           ...(maxRequests !== undefined && { updated_max_requests: maxRequests || 'unlimited' }),
+          ...(requestsPerMinute !== undefined && { updated_requests_per_minute: requestsPerMinute || 'unlimited' }),
         },
       });
       const updated = await updateToken(
         database,
         current.id,
-        { isActive, maxRequests: maxRequests === undefined ? undefined : maxRequests || null },
+        { isActive, maxRequests: limitChange(maxRequests), requestsPerMinute: limitChange(requestsPerMinute) },
         options.now(),
       );
       options.invalidateToken(current.id);

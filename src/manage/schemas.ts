@@ -40,10 +40,21 @@ const openAiIds = {
   ),
 };
 
+/** An optional requests-per-minute limit; 0 or null = none. */
+const requestsPerMinute = (whose: string) =>
+  z
+    .number()
+    .int('requests_per_minute must be a whole number')
+    .min(0, 'requests_per_minute must be >= 0')
+    .nullable()
+    .optional()
+    .describe(`Requests per minute ${whose} may make, across all instances (fixed one-minute windows); 0 or null = no limit`);
+
 export const createProjectBody = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(255),
   api_key: z.string().trim().min(1, 'api_key must not be empty').superRefine(headerSafeKey),
   ...openAiIds,
+  requests_per_minute: requestsPerMinute('all tokens of the project together'),
 });
 
 export const updateProjectBody = z
@@ -51,6 +62,7 @@ export const updateProjectBody = z
     name: z.string().trim().min(1, 'name must not be empty').max(255).optional(),
     api_key: z.string().trim().superRefine(headerSafeKey).optional().describe('Empty keeps the current key'),
     ...openAiIds,
+    requests_per_minute: requestsPerMinute('all tokens of the project together'),
     is_active: z.boolean().optional(),
     revoke_tokens: z.boolean().optional().describe('With is_active=false: also revoke every token of the project'),
   })
@@ -64,9 +76,10 @@ export const updateProjectBody = z
       (body.api_key ?? '') !== '' ||
       body.is_active !== undefined ||
       body.openai_organization !== undefined ||
-      body.openai_project !== undefined,
+      body.openai_project !== undefined ||
+      body.requests_per_minute !== undefined,
     {
-    message: 'nothing to update: give name, api_key, openai_organization, openai_project or is_active',
+    message: 'nothing to update: give name, api_key, openai_organization, openai_project, requests_per_minute or is_active',
     },
   );
 
@@ -86,6 +99,7 @@ export const createTokenBody = z
       .max(MAX_DURATION_HOURS * 60, 'duration_minutes must be at most 525600 (one year)')
       .optional(),
     max_requests: z.number().int().min(0, 'max_requests must be >= 0').nullable().optional().describe('0 or null = unlimited'),
+    requests_per_minute: requestsPerMinute('the token'),
   })
   .refine((body) => body.duration_hours === undefined || body.duration_minutes === undefined, {
     message: 'give duration_hours or duration_minutes, not both',
@@ -95,9 +109,10 @@ export const updateTokenBody = z
   .strictObject({
     is_active: z.boolean().optional(),
     max_requests: z.number().int().min(0, 'max_requests must be >= 0').nullable().optional().describe('0 or null = unlimited'),
+    requests_per_minute: requestsPerMinute('the token'),
   })
-  .refine((body) => body.is_active !== undefined || body.max_requests !== undefined, {
-    message: 'nothing to update: give is_active or max_requests',
+  .refine((body) => body.is_active !== undefined || body.max_requests !== undefined || body.requests_per_minute !== undefined, {
+    message: 'nothing to update: give is_active, max_requests or requests_per_minute',
   });
 
 const flag = z
@@ -120,6 +135,7 @@ export const projectResponse = z.object({
   api_key: z.string().describe('Last 4 characters only (****WXYZ): the key is never returned in clear'),
   openai_organization: z.string().nullable().describe('Sent upstream as OpenAI-Organization, or null'),
   openai_project: z.string().nullable().describe('Sent upstream as OpenAI-Project, or null'),
+  requests_per_minute: z.number().int().nullable().describe('Requests per minute of all its tokens together, or null (no limit)'),
   is_active: z.boolean(),
   deactivated_at: timestamp.nullable(),
   created_at: timestamp,
@@ -140,6 +156,7 @@ export const tokenResponse = z.object({
   is_active: z.boolean(),
   request_count: z.number().int(),
   max_requests: z.number().int().nullable(),
+  requests_per_minute: z.number().int().nullable().describe('Requests per minute, or null (no limit)'),
   cache_hit_count: z.number().int(),
   created_at: timestamp,
   last_used_at: timestamp.nullable(),
@@ -153,6 +170,7 @@ export const createdTokenResponse = z.object({
   project_id: z.string(),
   expires_at: timestamp.nullable(),
   max_requests: z.number().int().nullable(),
+  requests_per_minute: z.number().int().nullable(),
   created_at: timestamp,
 });
 

@@ -95,14 +95,14 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   }
 
   /** Answers with an error body, unless something was already answered for this request. */
-  function respondError(exchange: Exchange, code: ErrorCode, message?: string): void {
+  function respondError(exchange: Exchange, code: ErrorCode, message?: string, headers?: readonly string[]): void {
     if (exchange.errorCode !== null) return;
     exchange.errorCode = code;
     // A client waiting for 100-continue, or stuck mid-body, leaves unread bytes behind: close after the answer.
-    writeError(exchange, code, message, exchange.awaitingContinue || code === 'body_timeout');
+    writeError(exchange, code, message, exchange.awaitingContinue || code === 'body_timeout', headers);
   }
 
-  function writeError(exchange: Exchange, code: ErrorCode, message: string | undefined, closeConnection: boolean): void {
+  function writeError(exchange: Exchange, code: ErrorCode, message: string | undefined, closeConnection: boolean, headers?: readonly string[]): void {
     const { res } = exchange;
     if (res.destroyed) return;
     if (res.headersSent) {
@@ -113,6 +113,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     const out = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), 'X-Request-ID', exchange.requestId];
     if (FINAL_REFUSALS.has(code)) out.push('x-should-retry', 'false');
     if (code === 'upstream_busy') out.push('Retry-After', '1');
+    if (headers !== undefined) out.push(...headers);
     if (exchange.origin !== undefined) appendCorsHeaders(out, exchange.origin);
     if (closeConnection || draining) out.push('Connection', 'close');
     res.writeHead(ERROR_CATALOGUE[code].status, out);
@@ -133,7 +134,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (LOGGED.has(code) || error instanceof UpstreamRequestError) log.warn({ request_id: exchange.requestId, code, err: error }, 'proxy request failed');
     const custom = isProxyError(error) && error.message !== ERROR_CATALOGUE[code].message;
     if (code !== 'request_too_large' || exchange.req.complete || exchange.awaitingContinue) {
-      respondError(exchange, code, custom ? error.message : undefined);
+      respondError(exchange, code, custom ? error.message : undefined, isProxyError(error) ? error.headers : undefined);
       return;
     }
     // The client is still sending: read the rest so it is listening when the 413 comes.

@@ -32,10 +32,15 @@ export function endSocket(socket: Duplex, last?: string | Buffer): void {
 }
 
 /** Answers with an error of the catalogue in the OpenAI shape, then closes the connection. */
-export function writeErrorResponse(socket: Duplex, code: ErrorCode, options: { requestId?: string; message?: string } = {}): void {
+export function writeErrorResponse(
+  socket: Duplex,
+  code: ErrorCode,
+  options: { requestId?: string; message?: string; headers?: readonly string[] } = {},
+): void {
   if (socket.destroyed || !socket.writable) return;
   const body = options.message === undefined ? defaultErrorBody(code) : renderErrorBody(code, options.message);
   const headers = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close'];
   if (options.requestId !== undefined) headers.push('X-Request-ID', options.requestId);
+  if (options.headers !== undefined) headers.push(...options.headers);
   endSocket(socket, serializeHead(ERROR_CATALOGUE[code].status, headers) + body);
 }

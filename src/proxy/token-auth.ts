@@ -1,6 +1,7 @@
+import { CoordinationUnavailableError, createLocalCoordinator, type AdmissionVerdict, type Coordinator, type RateLimit } from '../coordination/index.js';
 import { ProxyError, isProxyError } from '../errors.js';
 import { apiKeyProblem, hashToken, isWellFormedToken, type ApiKeyCipher } from '../security/index.js';
-import { consumeLimitedRequest, findCredential, releaseLimitedRequest, type Database, type Project, type UsageWriter } from '../store/index.js';
+import { consumeLimitedRequest, findCredential, findTokenById, releaseLimitedRequest, type Database, type Project, type UsageWriter } from '../store/index.js';
 import { createLruCache } from './lru-cache.js';
 
 /** What an admitted request carries on: whose it is and the upstream credential to send. */
@@ -11,6 +12,8 @@ export interface Admission {
   readonly upstreamAuthorization: string;
   /** Null for an unlimited token. */
   readonly maxRequests: number | null;
+  /** The requests_per_minute limits of the token and its project (usually none). */
+  readonly rateLimits: readonly RateLimit[];
   /**
    * More headers for the upstream, as a flat [name, value, …] list (the project's
    * OpenAI-Organization / OpenAI-Project); built once per cached credential, often empty.
@@ -45,7 +48,9 @@ function projectUpstreamHeaders(project: { openaiOrganization: string | null; op
  * Admits or refuses requests by withering token. Token + project lookups go through an
  * in-process cache (short TTL, explicit invalidation from the management API, concurrent misses
  * share one query), so the steady state costs no database round trip — except for tokens with
- * max_requests, which are counted exactly by one conditional UPDATE per request. Unknown tokens
+ * max_requests, which are counted exactly by one conditional UPDATE per request (or, with Redis
+ * coordination, one Redis script, the database's count written behind). Tokens and projects with
+ * requests_per_minute go through the coordinator's windows. Unknown tokens
  * are remembered too (briefly, bounded), so a flood of made-up tokens costs no query each.
  */
 export interface TokenAuthenticator {
@@ -58,8 +63,9 @@ export interface TokenAuthenticator {
   authenticate(authorizationHeader: string | undefined): Promise<Admission>;
   /**
    * Counts one request of an authenticated token, right before it goes upstream: a token with
-   * max_requests by one conditional update (rejects when it is used up, or revoked meanwhile);
-   * an unlimited one in memory, written behind (then it returns undefined: nothing to wait for).
+   * max_requests by one conditional update or the coordinator's script (rejects when it is used
+   * up, or revoked meanwhile), a rate-limited one in its windows (rejects with rate_limited); an
+   * unlimited one in memory, written behind (then it returns undefined: nothing to wait for).
    */
   consume(admission: Admission): Promise<void> | undefined;
   /** Gives back a consumed request the proxy refused after all (a body that outgrew the limit). */
@@ -96,6 +102,34 @@ export interface TokenAuthenticatorOptions {
   readonly now?: () => number;
   /** Called when a project's stored key cannot be used: on every failed decryption, once per project for a key that is not header-safe. */
   readonly onKeyError?: (projectId: string, error: unknown) => void;
+  /**
+   * Rate limits, and max_requests when it `countsMaxRequests` (Redis across instances); default:
+   * in-process rate limits, max_requests by the database's conditional update.
+   */
+  readonly coordinator?: Coordinator;
+}
+
+const NO_LIMITS: readonly RateLimit[] = Object.freeze([]);
+
+function rateLimitsOf(token: { id: string; requestsPerMinute: number | null }, project: { id: string; requestsPerMinute: number | null }): readonly RateLimit[] {
+  if (token.requestsPerMinute === null && project.requestsPerMinute === null) return NO_LIMITS;
+  const limits: RateLimit[] = [];
+  if (token.requestsPerMinute !== null) limits.push({ scope: 'token', id: token.id, perMinute: token.requestsPerMinute });
+  if (project.requestsPerMinute !== null) limits.push({ scope: 'project', id: project.id, perMinute: project.requestsPerMinute });
+  return Object.freeze(limits);
+}
+
+/** A full rate window as the client sees it: 429 with when to retry (x-should-retry: true). */
+function rateLimited(verdict: Extract<AdmissionVerdict, { outcome: 'rate_limited' }>): ProxyError {
+  const { limit, retryAfterMs } = verdict;
+  const seconds = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return new ProxyError(
+    'rate_limited',
+    `Too many requests: the ${limit.scope}'s limit of ${limit.perMinute} requests per minute is reached; retry in ${seconds} s (Retry-After)`,
+    {
+      headers: ['Retry-After', seconds, 'x-should-retry', 'true', 'X-RateLimit-Limit', String(limit.perMinute), 'X-RateLimit-Remaining', '0', 'X-RateLimit-Reset', seconds],
+    },
+  );
 }
 
 /** What each stored value sent upstream is called, and the flag that sets it again. */
@@ -150,11 +184,14 @@ const MAX_UNKNOWN_TOKEN_TTL_MS = 5_000;
 
 /** A database failure as the client sees it: a lock timeout keeps its own message, anything else is the catalogue's. */
 function unavailable(error: unknown): ProxyError {
-  return isProxyError(error) ? error : new ProxyError('service_unavailable', undefined, { cause: error });
+  if (isProxyError(error)) return error;
+  if (error instanceof CoordinationUnavailableError) return new ProxyError('coordination_unavailable', undefined, { cause: error });
+  return new ProxyError('service_unavailable', undefined, { cause: error });
 }
 
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
   const { database, cipher, usage, cacheTtlMs } = options;
+  const coordinator = options.coordinator ?? createLocalCoordinator();
   const now = options.now ?? Date.now;
   // Keyed by the whole Authorization header: the steady state needs no parsing of it at all.
   const cache = createLruCache<string, CachedCredential>(options.maxCachedTokens ?? 10_000);
@@ -207,6 +244,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
       isActive: row.isActive,
       expiresAtMs: row.expiresAt?.getTime() ?? null,
       maxRequests: row.maxRequests,
+      rateLimits: rateLimitsOf(row, project),
       isProjectActive: project.isActive,
       hasUpstreamKey: upstreamAuthorization !== '',
       keyProblem,
@@ -226,6 +264,19 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     return pending;
   }
 
+  /** The database's count of a token plus what this instance has not written yet: a shared count's seed. */
+  async function storedCount(tokenId: string): Promise<number> {
+    await usage.flush();
+    return (await findTokenById(database, tokenId))?.requestCount ?? 0;
+  }
+
+  /** Refused as used up: re-read to tell revoked/expired/deleted apart from used up. */
+  async function exhausted(credential: CachedCredential, nowMs: number): Promise<never> {
+    const { header } = credential;
+    cache.delete(header);
+    throw refusal(await load(header, extractBearerToken(header) ?? '', nowMs), nowMs) ?? new ProxyError('token_quota_exhausted');
+  }
+
   async function consumeLimited(credential: CachedCredential): Promise<void> {
     const nowMs = now();
     let admitted: boolean;
@@ -234,11 +285,22 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
     } catch (error) {
       throw unavailable(error);
     }
-    if (admitted) return;
-    // Refused by the database: re-read to tell revoked/expired/deleted apart from used up.
-    const { header } = credential;
-    cache.delete(header);
-    throw refusal(await load(header, extractBearerToken(header) ?? '', nowMs), nowMs) ?? new ProxyError('token_quota_exhausted');
+    if (!admitted) await exhausted(credential, nowMs);
+  }
+
+  /** A capped or rate-limited token's request: through the coordinator (and the database's count when it does not count). */
+  async function consumeCoordinated(credential: CachedCredential, pending: AdmissionVerdict | Promise<AdmissionVerdict>): Promise<void> {
+    let verdict: AdmissionVerdict;
+    try {
+      verdict = await pending;
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (verdict.outcome === 'rate_limited') throw rateLimited(verdict);
+    if (verdict.outcome === 'exhausted') await exhausted(credential, now());
+    if (credential.maxRequests !== null && !coordinator.countsMaxRequests) return consumeLimited(credential);
+    // Counted by the coordinator (or not capped): the database's count is written behind.
+    usage.recordRequest(credential.tokenId, now());
   }
 
   function cachedValid(header: string | undefined): CachedCredential | undefined {
@@ -265,11 +327,27 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
   }
 
   function consume(admission: Admission): Promise<void> | undefined {
-    if (admission.maxRequests === null) {
-      usage.recordRequest(admission.tokenId, now());
-      return undefined;
+    const { maxRequests, rateLimits } = admission;
+    if (rateLimits.length === 0) {
+      if (maxRequests === null) {
+        usage.recordRequest(admission.tokenId, now());
+        return undefined;
+      }
+      if (!coordinator.countsMaxRequests) return consumeLimited(admission as CachedCredential);
     }
-    return consumeLimited(admission as CachedCredential);
+    const credential = admission as CachedCredential;
+    let pending: AdmissionVerdict | Promise<AdmissionVerdict>;
+    try {
+      pending = coordinator.admit({
+        tokenId: credential.tokenId,
+        maxRequests: coordinator.countsMaxRequests ? maxRequests : null,
+        rateLimits,
+        seedCount: () => storedCount(credential.tokenId),
+      });
+    } catch (error) {
+      return Promise.reject(unavailable(error));
+    }
+    return consumeCoordinated(credential, pending);
   }
 
   function forget(matches: (credential: CachedCredential) => boolean): void {
@@ -294,11 +372,17 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
         usage.recordRequest(admission.tokenId, now(), -1);
         return;
       }
-      await releaseLimitedRequest(database, admission.tokenId);
+      if (!coordinator.countsMaxRequests) return releaseLimitedRequest(database, admission.tokenId);
+      try {
+        await coordinator.refund(admission.tokenId);
+      } catch (error) {
+        throw unavailable(error);
+      }
+      usage.recordRequest(admission.tokenId, now(), -1);
     },
     admitCached(header) {
       const credential = cachedValid(header);
-      if (credential === undefined || credential.maxRequests !== null || !credential.hasUpstreamKey) return undefined;
+      if (credential === undefined || credential.maxRequests !== null || credential.rateLimits.length > 0 || !credential.hasUpstreamKey) return undefined;
       consume(credential);
       return credential;
     },

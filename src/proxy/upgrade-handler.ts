@@ -138,13 +138,13 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
       if (events.hasSubscribers) events.publish(event);
     }
 
-    function refuse(code: ErrorCode, message?: string): void {
+    function refuse(code: ErrorCode, message?: string, extraHeaders?: readonly string[]): void {
       if (errorCode !== null) return;
       errorCode = code;
       early = undefined;
       if (socket.destroyed) return;
       status = ERROR_CATALOGUE[code].status;
-      writeErrorResponse(socket, code, { requestId, message });
+      writeErrorResponse(socket, code, { requestId, message, headers: extraHeaders });
     }
 
     function fail(error: unknown): void {
@@ -156,7 +156,9 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
       if (code === 'service_unavailable' || code === 'upstream_unreachable' || code === 'timeout' || code === 'upstream_auth_error') {
         log.warn({ request_id: requestId, code, err: error }, 'proxy upgrade failed');
       }
-      refuse(code);
+      // A refusal with its own message and headers (rate_limited: when to retry) keeps them.
+      if (isProxyError(error)) refuse(code, error.message, error.headers);
+      else refuse(code);
     }
 
     if (!isWebSocketUpgrade(headers.upgrade)) {

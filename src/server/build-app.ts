@@ -6,8 +6,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
+import { openCoordinator, type Coordinator } from '../coordination/index.js';
 import { openEventBus, openFileEventLog, type EventBus, type FileEventLog } from '../events/index.js';
 import { manageRoutes } from '../manage/index.js';
+import { createMetrics } from '../metrics/index.js';
 import {
   accessLogStage,
   compileParamWhitelist,
@@ -37,6 +39,7 @@ import { cacheStage, type CacheStageOptions } from './cache-stage.js';
 import { createClientErrorHandler, refuseMissingHost } from './client-error.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { createAccessLogWriter } from './access-log-writer.js';
 import { createAccessLogger, createLogger, logDestination, redactRequestUrl, type Logger } from './logger.js';
 
@@ -141,11 +144,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await cache?.close();
     throw error;
   }
+  // A shared Redis that cannot be reached stops the start too (what is already open is closed again).
+  let coordinator: Coordinator;
+  try {
+    coordinator = await openCoordinator(config.coordination, { onError: throttledWarning(logger, 'coordination Redis connection failed: capped and rate-limited tokens are refused until it is back') });
+  } catch (error) {
+    await fileEventLog?.close();
+    await events.close();
+    await cache?.close();
+    throw error;
+  }
   // A database that cannot be reached fails the start, and leaves nothing open behind.
   const database =
     overrides.database ??
     (await openDatabase({ ...config.database, onConnectionError: throttledWarning(logger, 'an idle database connection was lost (the pool opens a new one)') }).catch(
       async (error: unknown) => {
+        await coordinator.close();
         await fileEventLog?.close();
         await events.close();
         await cache?.close();
@@ -158,6 +172,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   } catch (error) {
     // AUDIT_LOG_FILE cannot be opened: the start fails, and leaves nothing open behind.
     if (overrides.database === undefined) await database.close();
+    await coordinator.close();
     await cache?.close();
     throw error;
   }
@@ -169,10 +184,24 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     cacheTtlMs: config.auth.tokenCacheTtlMs,
     onKeyError: (projectId, err) => logger.error({ project_id: projectId, err }, 'project API key cannot be used'),
+    coordinator,
   });
+  /** A project's key, organisation or existence changed: its credentials go, and the answers stored for it. */
+  function forgetProject(projectId: string): void {
+    auth.invalidateProject(projectId);
+    cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+  }
+  // Changes made through another instance's management API.
+  coordinator.onInvalidation((invalidation) => {
+    if (invalidation.kind === 'token') auth.invalidateToken(invalidation.id);
+    else if (invalidation.kind === 'project') forgetProject(invalidation.id);
+    else if (invalidation.kind === 'token-created') auth.tokenCreated();
+    else auth.clear();
+  });
+  const metrics = config.metrics.enabled ? createMetrics({ allowedEndpoints: provider.allowedEndpoints, events, cache, audit }) : undefined;
   const eventOptions: EventStageOptions = {
     bus: events,
-    recorders: [ledger.record],
+    recorders: metrics === undefined ? [ledger.record] : [ledger.record, metrics.record],
     injectStreamUsage: config.observability.injectStreamUsage,
     requestExcerptBytes: config.observability.maxRequestBodyBytes,
     responseExcerptBytes: config.observability.maxResponseBodyBytes,
@@ -250,19 +279,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     transform: jsonSchemaTransform,
   });
   await app.register(healthRoutes, { ping: () => database.ping() });
+  if (metrics !== undefined) await app.register(metricsRoutes, { metrics, path: config.metrics.path, token: config.secrets.metricsToken });
   await app.register(manageRoutes, {
     database,
     cipher,
     now,
     usage,
     managementToken: config.secrets.managementToken,
-    invalidateToken: auth.invalidateToken,
-    invalidateProject(projectId: string) {
-      auth.invalidateProject(projectId);
-      // Its key, organisation or existence changed: answers stored for it go too.
-      cache?.purge({ projectId }).catch((err: unknown) => logger.warn({ err, project_id: projectId }, 'cache entries of a changed project could not be purged'));
+    invalidateToken(tokenId: string) {
+      auth.invalidateToken(tokenId);
+      coordinator.announce({ kind: 'token', id: tokenId });
     },
-    tokenCreated: auth.tokenCreated,
+    invalidateProject(projectId: string) {
+      forgetProject(projectId);
+      coordinator.announce({ kind: 'project', id: projectId });
+    },
+    tokenCreated() {
+      auth.tokenCreated();
+      coordinator.announce({ kind: 'token-created' });
+    },
     cache,
     ledger,
     audit: {
@@ -283,6 +318,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await audit.close();
     await events.close();
     await fileEventLog?.close();
+    await coordinator.close();
     await cache?.close();
     upstream.close();
     bodyReader.close();

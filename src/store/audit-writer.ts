@@ -15,6 +15,8 @@ export interface AuditWriter {
   close(): Promise<void>;
   /** Records dropped because maxPending were already waiting. */
   readonly droppedCount: number;
+  /** Writes that failed (their records were kept for the next one, up to maxPending). */
+  readonly failedWrites: number;
 }
 
 export interface AuditWriterOptions {
@@ -31,6 +33,7 @@ export function createAuditWriter(database: Database, options: AuditWriterOption
   const maxPending = options.maxPending ?? 10_000;
   let pending: AuditEvent[] = [];
   let droppedCount = 0;
+  let failedWrites = 0;
   let isDropReported = false;
 
   function drop(count: number): void {
@@ -49,6 +52,7 @@ export function createAuditWriter(database: Database, options: AuditWriterOption
       await insertAuditEvents(database, batch);
       isDropReported = false;
     } catch (error) {
+      failedWrites += 1;
       // Back in front of what arrived meanwhile, order kept; the newest give way past the bound.
       const merged = batch.concat(pending);
       drop(merged.length - maxPending);
@@ -76,6 +80,9 @@ export function createAuditWriter(database: Database, options: AuditWriterOption
     close: writer.close,
     get droppedCount() {
       return droppedCount;
+    },
+    get failedWrites() {
+      return failedWrites;
     },
   };
 }

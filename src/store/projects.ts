@@ -12,6 +12,7 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
     storedApiKey: row.api_key,
     openaiOrganization: row.openai_organization,
     openaiProject: row.openai_project,
+    requestsPerMinute: row.requests_per_minute === null || row.requests_per_minute === undefined ? null : Number(row.requests_per_minute),
     isActive: readBool(row.is_active),
     deactivatedAt: readOptionalTime(row.deactivated_at),
     createdAt: readTime(row.created_at),
@@ -38,7 +39,14 @@ export async function findProjectByName({ db }: Database, name: string): Promise
 /** Inserts a project; a duplicate name throws a unique violation (see isUniqueViolation). */
 export async function insertProject(
   database: Database,
-  input: { name: string; storedApiKey: string; openaiOrganization?: string | null; openaiProject?: string | null; now: Date },
+  input: {
+    name: string;
+    storedApiKey: string;
+    openaiOrganization?: string | null;
+    openaiProject?: string | null;
+    requestsPerMinute?: number | null;
+    now: Date;
+  },
 ): Promise<Project> {
   const { db, codec } = database;
   const row: Selectable<ProjectsTable> = {
@@ -47,6 +55,7 @@ export async function insertProject(
     api_key: input.storedApiKey,
     openai_organization: input.openaiOrganization ?? null,
     openai_project: input.openaiProject ?? null,
+    requests_per_minute: input.requestsPerMinute ?? null,
     is_active: codec.bool(true),
     deactivated_at: null,
     created_at: codec.time(input.now),
@@ -62,6 +71,8 @@ export interface ProjectChanges {
   /** null clears. */
   readonly openaiOrganization?: string | null;
   readonly openaiProject?: string | null;
+  /** null removes the limit. */
+  readonly requestsPerMinute?: number | null;
   readonly isActive?: boolean;
 }
 
@@ -90,6 +101,7 @@ export async function updateProject(
         ...(changes.storedApiKey !== undefined && { api_key: changes.storedApiKey }),
         ...(changes.openaiOrganization !== undefined && { openai_organization: changes.openaiOrganization }),
         ...(changes.openaiProject !== undefined && { openai_project: changes.openaiProject }),
+        ...(changes.requestsPerMinute !== undefined && { requests_per_minute: changes.requestsPerMinute }),
         ...isActiveChanges,
         updated_at: codec.time(now),
       })

@@ -15,6 +15,7 @@ function toToken(row: Selectable<TokensTable>): Token {
     isActive: readBool(row.is_active),
     requestCount: Number(row.request_count),
     maxRequests: row.max_requests === null ? null : Number(row.max_requests),
+    requestsPerMinute: row.requests_per_minute === null || row.requests_per_minute === undefined ? null : Number(row.requests_per_minute),
     cacheHitCount: Number(row.cache_hit_count),
     createdAt: readTime(row.created_at),
     lastUsedAt: readOptionalTime(row.last_used_at),
@@ -28,6 +29,8 @@ export interface NewToken {
   readonly projectId: string;
   readonly expiresAt: Date | null;
   readonly maxRequests: number | null;
+  /** null = no rate limit. */
+  readonly requestsPerMinute?: number | null;
   readonly now: Date;
 }
 
@@ -42,6 +45,7 @@ export async function insertToken(database: Database, input: NewToken): Promise<
     is_active: codec.bool(true),
     request_count: 0,
     max_requests: input.maxRequests,
+    requests_per_minute: input.requestsPerMinute ?? null,
     cache_hit_count: 0,
     created_at: codec.time(input.now),
     last_used_at: null,
@@ -94,6 +98,7 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
       'projects.api_key as p_api_key',
       'projects.openai_organization as p_openai_organization',
       'projects.openai_project as p_openai_project',
+      'projects.requests_per_minute as p_requests_per_minute',
       'projects.is_active as p_is_active',
       'projects.deactivated_at as p_deactivated_at',
       'projects.created_at as p_created_at',
@@ -110,6 +115,7 @@ export async function findCredential({ db }: Database, tokenHash: string): Promi
       api_key: row.p_api_key,
       openai_organization: row.p_openai_organization,
       openai_project: row.p_openai_project,
+      requests_per_minute: row.p_requests_per_minute,
       is_active: row.p_is_active,
       deactivated_at: row.p_deactivated_at,
       created_at: row.p_created_at,
@@ -184,6 +190,8 @@ export interface TokenChanges {
   readonly isActive?: boolean;
   /** null = unlimited. */
   readonly maxRequests?: number | null;
+  /** null removes the limit. */
+  readonly requestsPerMinute?: number | null;
   readonly expiresAt?: Date | null;
 }
 
@@ -204,6 +212,7 @@ export async function updateToken(
   const set = {
     ...activeChange,
     ...(changes.maxRequests !== undefined && { max_requests: changes.maxRequests }),
+    ...(changes.requestsPerMinute !== undefined && { requests_per_minute: changes.requestsPerMinute }),
     ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt && codec.time(changes.expiresAt) }),
   };
   if (Object.keys(set).length > 0) await database.write(() => db.updateTable('tokens').set(set).where('id', '=', id).execute());

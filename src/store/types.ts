@@ -7,6 +7,8 @@ export interface Project {
   /** Sent upstream as OpenAI-Organization / OpenAI-Project when set (clients cannot choose them). */
   readonly openaiOrganization: string | null;
   readonly openaiProject: string | null;
+  /** Requests per minute across all its tokens; null = no limit. */
+  readonly requestsPerMinute: number | null;
   readonly isActive: boolean;
   readonly deactivatedAt: Date | null;
   readonly createdAt: Date;
@@ -22,6 +24,8 @@ export interface Token {
   readonly requestCount: number;
   /** null = unlimited. */
   readonly maxRequests: number | null;
+  /** null = no rate limit. */
+  readonly requestsPerMinute: number | null;
   readonly cacheHitCount: number;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;

@@ -36,6 +36,8 @@ describe('audit records written behind', () => {
     const { events } = await listAuditEvents(database, {}, { offset: 0, limit: 100 });
     expect(events.map((event) => event.metadata?.seq)).toEqual([2, 1, 0]);
     expect(errors.every((error) => /database is locked/.test(String(error)))).toBe(true);
+    expect(log.stats()).toEqual({ records: 5, fileDropped: 0, databaseDropped: 2, databaseWriteFailures: writer.failedWrites });
+    expect(writer.failedWrites).toBeGreaterThanOrEqual(1); // the flush above, and any timer write during the lock
     await log.close();
   });
 

@@ -36,6 +36,8 @@ describe('http cache', () => {
     expect(hit.headers['content-length']).toBe('10');
     expect(calls()).toBe(1);
     expect(await cache.stats()).toMatchObject({ hits: 1, misses: 1, stores: 1, entries: 1, byProject: { p1: { hits: 1, misses: 1, stores: 1 } } });
+    expect(cache.counters()).toEqual({ hits: 1, misses: 1, bypasses: 0, stores: 1, coalescedWaits: 0, backendErrors: 0 });
+    expect(cache.backend).toBe('in-memory');
   });
 
   it('leaves a POST without opt-in alone', async () => {

@@ -1,32 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventSource, type ProxyEvent, type ReceivedEvent } from '../../src/events/index.js';
+import { type EventSource, type ProxyEvent, type ReceivedEvent } from '../../src/events/index.js';
 
-/** A v1 event with defaults (a successful chat completion call). */
-export function makeEvent(overrides: Partial<ProxyEvent> = {}): ProxyEvent {
-  return {
-    schema_version: PROXY_EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    request_id: `req-${randomUUID().slice(0, 8)}`,
-    started_at: '2026-01-02T03:04:05.678Z',
-    ended_at: '2026-01-02T03:04:06.789Z',
-    duration_ms: 1111.2,
-    upstream_ms: 1000.5,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
-    project_id: 'project-1',
-    token_id: 'token-1',
-    model: 'gpt-4o-mini',
-    stream: false,
-    cache_status: null,
-    usage: MISSING_USAGE,
-    request_body: null,
-    response_body: null,
-    error_code: null,
-    aborted: false,
-    ...overrides,
-  };
-}
+export { sampleEvent as makeEvent } from '../support/proxy-event.js';
 
 /**
  * An in-memory EventSource for testing the dispatcher's loop: hands out the events it holds (or

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type ProxyEvent, type RedisStreamsOptions } from '../../src/events/index.js';
+import { type ProxyEvent, type RedisStreamsOptions } from '../../src/events/index.js';
 
 /** Stream keys of one test file, unique per run (tests in parallel do not meet), deleted at the end. */
 export interface TestStreams {
@@ -46,35 +46,7 @@ export function testStreams(): TestStreams {
   };
 }
 
-let sequence = 0;
-
-/** A schema v1 event with a unique id. */
-export function sampleEvent(overrides: Partial<ProxyEvent> = {}): ProxyEvent {
-  sequence += 1;
-  return {
-    schema_version: PROXY_EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    request_id: `req-${sequence}`,
-    started_at: '2025-01-01T00:00:00.000Z',
-    ended_at: '2025-01-01T00:00:00.010Z',
-    duration_ms: 10,
-    upstream_ms: 8,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
-    project_id: 'project-1',
-    token_id: 'token-1',
-    model: 'gpt-4o-mini',
-    stream: false,
-    cache_status: null,
-    usage: MISSING_USAGE,
-    request_body: null,
-    response_body: null,
-    error_code: null,
-    aborted: false,
-    ...overrides,
-  };
-}
+export { sampleEvent } from '../support/proxy-event.js';
 
 /** Adds events to a stream the way the publisher does (field `data`); resolves with their entry ids. */
 export async function addEvents(redis: Redis, key: string, events: readonly ProxyEvent[]): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MISSING_USAGE, type EventUsage, type ProxyEvent } from '../../src/events/index.js';
+import { sampleEvent } from '../support/proxy-event.js';
+import { type EventUsage, type ProxyEvent } from '../../src/events/index.js';
 import {
   DatabaseLockedError,
   createUsageLedger,
@@ -18,35 +19,18 @@ import { enginesUnderTest, openTestDatabase, type TestDatabase } from '../suppor
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 
-let eventCounter = 0;
-
 /** A proxy event as the event stage builds it, with the fields the ledger reads set by the test. */
 function event(fields: Partial<ProxyEvent> & { at: number }): ProxyEvent {
-  eventCounter += 1;
   const { at, ...rest } = fields;
-  return {
-    schema_version: 1,
-    event_id: `evt-${eventCounter}`,
-    request_id: `req-${eventCounter}`,
+  return sampleEvent({
     started_at: new Date(at).toISOString(),
     ended_at: new Date(at + 5).toISOString(),
     duration_ms: 5,
     upstream_ms: 4,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
     project_id: 'project-a',
     token_id: 'token-a1',
-    model: 'gpt-4o-mini',
-    stream: false,
-    cache_status: null,
-    usage: MISSING_USAGE,
-    request_body: null,
-    response_body: null,
-    error_code: null,
-    aborted: false,
     ...rest,
-  };
+  });
 }
 
 function usage(prompt: number, completion: number, extra: Partial<EventUsage> = {}): EventUsage {

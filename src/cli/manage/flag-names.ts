@@ -9,6 +9,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   project_id: '--project-id',
   duration_hours: '--duration',
   max_requests: '--max-requests',
+  requests_per_minute: '--requests-per-minute',
   key: '--key',
   page_size: '--limit',
   start_time: '--since',

@@ -65,17 +65,19 @@ Examples:
       .option('--name <name>', 'project name (required)')
       .option('--openai-key <key>', 'the OpenAI API key requests of this project are sent with (required)')
       .option('--openai-organization <id>', 'OpenAI organization id sent with the key (OpenAI-Organization)')
-      .option('--openai-project <id>', 'OpenAI project id sent with the key (OpenAI-Project)'),
+      .option('--openai-project <id>', 'OpenAI project id sent with the key (OpenAI-Project)')
+      .option('--requests-per-minute <n>', 'requests per minute of all its tokens together, across instances; 0 = no limit', nonNegativeInteger),
   ).action(leaf(io, async () => (await import('./project-create.js')).runProjectCreate));
   withManageOptions(
     project
       .command('update')
-      .description("Rename a project, replace its API key, or (de)activate it")
+      .description("Rename a project, replace its API key, change its rate limit, or (de)activate it")
       .argument('<project-id>', 'UUID of the project')
       .option('--name <name>', 'new project name')
       .option('--openai-key <key>', 'new OpenAI API key')
       .option('--openai-organization <id>', 'OpenAI organization id sent with the key ("" clears it)')
       .option('--openai-project <id>', 'OpenAI project id sent with the key ("" clears it)')
+      .option('--requests-per-minute <n>', 'requests per minute of all its tokens together; 0 removes the limit', nonNegativeInteger)
       .addOption(new Option('--activate', 'reactivate the project: its tokens work again').conflicts('deactivate'))
       .option('--deactivate', 'deactivate the project: its tokens are refused (403)')
       .option('--revoke-tokens', 'with --deactivate: also revoke every token of the project'),
@@ -106,7 +108,8 @@ Examples:
       .description('Mint a withering token for a project (printed once)')
       .option('--project-id <id>', 'project to create the token for (required)')
       .option('--duration <hours>', 'lifetime in hours, at most 8760 (one year)', hoursParser, 24)
-      .option('--max-requests <n>', 'maximum number of requests, 0 = unlimited', nonNegativeInteger, 0),
+      .option('--max-requests <n>', 'maximum number of requests, 0 = unlimited', nonNegativeInteger, 0)
+      .option('--requests-per-minute <n>', 'requests per minute of this token, across instances; 0 = no limit', nonNegativeInteger),
   ).action(leaf(io, async () => (await import('./token-generate.js')).runTokenGenerate));
   withManageOptions(
     token.command('revoke').description('Revoke a token: refused from the next request on').argument('<token-id>', "the token's id, or the token itself"),

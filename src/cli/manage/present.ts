@@ -2,6 +2,10 @@ import type { CreatedTokenResponse, ProjectResponse, TokenResponse } from '../..
 import { formatFittedTable, type FitColumn } from '../fit-table.js';
 import { formatDetails, formatTime } from '../format.js';
 
+function perMinute(limit: number): string {
+  return `${limit} requests/minute`;
+}
+
 export function projectDetails(project: ProjectResponse): string {
   return formatDetails([
     ['ID', project.id],
@@ -10,6 +14,7 @@ export function projectDetails(project: ProjectResponse): string {
     ['API key', project.api_key],
     ...(project.openai_organization ? [['OpenAI organization', project.openai_organization] as const] : []),
     ...(project.openai_project ? [['OpenAI project', project.openai_project] as const] : []),
+    ...(project.requests_per_minute === null ? [] : [['Rate limit', perMinute(project.requests_per_minute)] as const]),
     ['Created', formatTime(project.created_at)],
     ['Updated', formatTime(project.updated_at)],
   ]);
@@ -74,6 +79,7 @@ export function tokenDetails(token: TokenResponse): string {
     ['Project', `${token.project_name} (${token.project_id})`],
     ['Status', tokenStatus(token)],
     ['Requests', requestsUsed(token)],
+    ...(token.requests_per_minute === null ? [] : [['Rate limit', perMinute(token.requests_per_minute)] as const]),
     ['Cache hits', String(token.cache_hit_count)],
     ['Expires', formatTime(token.expires_at)],
     ['Created', formatTime(token.created_at)],
@@ -89,6 +95,7 @@ export function createdTokenDetails(created: CreatedTokenResponse): string {
       ['Project', created.project_id],
       ['Expires', formatTime(created.expires_at)],
       ['Max requests', created.max_requests === null ? 'unlimited' : String(created.max_requests)],
+      ...(created.requests_per_minute === null ? [] : [['Rate limit', perMinute(created.requests_per_minute)] as const]),
     ]) + '\nThe token is shown only this once: store it now. Use it as the API key of any OpenAI client pointed at this proxy.\n'
   );
 }

@@ -7,6 +7,7 @@ export interface ProjectCreateOptions extends ManageGlobalOptions {
   readonly openaiKey?: string;
   readonly openaiOrganization?: string;
   readonly openaiProject?: string;
+  readonly requestsPerMinute?: number;
 }
 
 export async function runProjectCreate(options: ProjectCreateOptions, io: Io): Promise<void> {
@@ -17,6 +18,7 @@ export async function runProjectCreate(options: ProjectCreateOptions, io: Io): P
     api_key: options.openaiKey,
     openai_organization: options.openaiOrganization,
     openai_project: options.openaiProject,
+    requests_per_minute: options.requestsPerMinute,
   });
   if (options.json) return writeJson(io, project);
   io.stdout.write(projectDetails(project));

@@ -7,6 +7,7 @@ export interface ProjectUpdateOptions extends ManageGlobalOptions {
   readonly openaiKey?: string;
   readonly openaiOrganization?: string;
   readonly openaiProject?: string;
+  readonly requestsPerMinute?: number;
   readonly active?: boolean;
   readonly revokeTokens?: boolean;
 }
@@ -15,9 +16,11 @@ export async function runProjectUpdate(projectId: string, options: ProjectUpdate
   if (options.revokeTokens && options.active !== false) {
     throw new UsageError('--revoke-tokens goes with --deactivate: add --deactivate to deactivate the project and revoke its tokens');
   }
-  const changes = [options.name, options.openaiKey, options.openaiOrganization, options.openaiProject, options.active];
+  const changes = [options.name, options.openaiKey, options.openaiOrganization, options.openaiProject, options.requestsPerMinute, options.active];
   if (changes.every((change) => change === undefined)) {
-    throw new UsageError('at least one of --name, --openai-key, --openai-organization, --openai-project, --activate or --deactivate must be set');
+    throw new UsageError(
+      'at least one of --name, --openai-key, --openai-organization, --openai-project, --requests-per-minute, --activate or --deactivate must be set',
+    );
   }
   if (options.name !== undefined && options.name.trim() === '') throw new UsageError('--name must not be empty');
   if (options.openaiKey !== undefined) checkOpenAiKey(options.openaiKey);
@@ -26,6 +29,7 @@ export async function runProjectUpdate(projectId: string, options: ProjectUpdate
     api_key: options.openaiKey,
     openai_organization: options.openaiOrganization,
     openai_project: options.openaiProject,
+    requests_per_minute: options.requestsPerMinute,
     is_active: options.active,
     revoke_tokens: options.revokeTokens,
   });

@@ -6,6 +6,7 @@ export interface TokenGenerateOptions extends ManageGlobalOptions {
   readonly projectId?: string;
   readonly duration: number;
   readonly maxRequests: number;
+  readonly requestsPerMinute?: number;
 }
 
 export async function runTokenGenerate(options: TokenGenerateOptions, io: Io): Promise<void> {
@@ -14,6 +15,7 @@ export async function runTokenGenerate(options: TokenGenerateOptions, io: Io): P
     project_id: options.projectId,
     duration_hours: options.duration,
     max_requests: options.maxRequests,
+    requests_per_minute: options.requestsPerMinute,
   });
   if (options.json) return writeJson(io, created);
   io.stdout.write(createdTokenDetails(created));

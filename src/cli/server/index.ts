@@ -14,7 +14,7 @@ export interface ServerOptions {
 export function registerServerCommand(program: Command, io: Io): void {
   program
     .command('server')
-    .description('Start the proxy: /v1/* to the upstream API, the management API on /manage, /health and /ready')
+    .description('Start the proxy: /v1/* to the upstream API, the management API on /manage, /health, /ready and /metrics')
     .option('--addr <address>', 'address to listen on, e.g. :8080 or 127.0.0.1:8080 (env LISTEN_ADDR, default ":8080")')
     .option('--db <path>', 'SQLite database file, created if missing (env DATABASE_PATH, default "data/llm-proxy.db"; unused with DB_DRIVER=postgres|mysql)')
     .option('--config <path>', '.env file to read settings from; it never overrides the environment; must exist when given (default: ./.env, created on the first start)')

@@ -1,3 +1,4 @@
+import { networkReason } from '../../manage-client/errors.js';
 import { VERSION } from '../../version.js';
 import { SinkError, SinkUnreachableError } from '../sink.js';
 
@@ -18,15 +19,6 @@ export function displayUrl(url: string, options: { pathShown?: boolean } = {}): 
   const showPath = options.pathShown ?? true;
   const path = parsed.pathname === '/' ? '' : showPath ? parsed.pathname : '/…';
   return `${parsed.origin}${path}`;
-}
-
-/** Why a fetch failed, in words (undici keeps the socket's error in `cause`). */
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host not found';
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return cause?.message ?? (error as Error).message;
 }
 
 /**

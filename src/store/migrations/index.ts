@@ -3,6 +3,7 @@ import * as m0001 from './0001-projects-and-tokens.js';
 import * as m0002 from './0002-project-openai-ids.js';
 import * as m0003 from './0003-usage-ledger.js';
 import * as m0004 from './0004-audit-events.js';
+import * as m0005 from './0005-rate-limits.js';
 
 /** Every migration, in order. A static record (no directory scan) behaves the same from src/ and dist/. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-project-openai-ids': m0002,
   '0003-usage-ledger': m0003,
   '0004-audit-events': m0004,
+  '0005-rate-limits': m0005,
 };

@@ -7,6 +7,8 @@ export interface ProjectsTable {
   /** OpenAI organization and project ids sent upstream with the key, or null. */
   openai_organization: string | null;
   openai_project: string | null;
+  /** null = no rate limit. */
+  requests_per_minute: number | null;
   is_active: number | boolean;
   deactivated_at: string | Date | null;
   created_at: string | Date;

@@ -10,6 +10,8 @@ export interface TokensTable {
   request_count: number;
   /** null = unlimited. */
   max_requests: number | null;
+  /** null = no rate limit. */
+  requests_per_minute: number | null;
   cache_hit_count: number;
   created_at: string | Date;
   last_used_at: string | Date | null;
