@@ -10,6 +10,8 @@ import {
   createUsageWriter,
   deleteProject,
   findCredential,
+  insertAuditEvents,
+  listAuditEvents,
   findTokenById,
   insertProject,
   insertToken,
@@ -104,6 +106,30 @@ describe.skipIf(unavailable !== undefined)(`store (${name})`, () => {
     expect(await consumeLimitedRequest(database, other.id, new Date(now.getTime() + 3_600_000))).toBe(false); // at expiry
     await revokeProjectTokens(database, p.id, now);
     expect(await consumeLimitedRequest(database, other.id, now)).toBe(false);
+  });
+
+  it('writes an audit batch sent again (its commit unconfirmed) once', async () => {
+    const record = {
+      id: '01900000-0000-7000-8000-000000000001',
+      timestamp: now,
+      action: 'project.create',
+      actor: 'system',
+      outcome: 'success' as const,
+      projectId: null,
+      tokenId: null,
+      requestId: null,
+      correlationId: null,
+      clientIp: null,
+      method: null,
+      path: null,
+      userAgent: null,
+      reason: null,
+      metadata: { name: 'Project' },
+    };
+    await insertAuditEvents(database, [record]);
+    await insertAuditEvents(database, [record]);
+    const page = await listAuditEvents(database, { search: 'PROJECT' }, { offset: 0, limit: 10 });
+    expect([page.totalCount, page.events[0]?.id]).toEqual([1, record.id]);
   });
 
   it('deactivates and reactivates projects with deactivated_at', async () => {
