@@ -6,6 +6,7 @@ import { registerDispatcherCommand } from './dispatcher/index.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { registerManageCommand } from './manage/index.js';
+import { registerMigrateCommand } from './migrate/index.js';
 import { reportError } from './report-error.js';
 import { registerServerCommand } from './server/index.js';
 import { registerSetupCommand } from './setup/index.js';
@@ -36,6 +37,7 @@ Getting started:
   registerOpenAiCommand(program, io);
   registerDispatcherCommand(program, io);
   registerBenchmarkCommand(program, io);
+  registerMigrateCommand(program, io);
   return program;
 }
 

@@ -33,15 +33,28 @@ export interface RedisStreamsSettings {
   readonly batchSize: number;
 }
 
+/** Which engine holds the data, and how to reach it (see README "Databases"). */
+export interface DatabaseConfig {
+  readonly driver: 'sqlite' | 'postgres' | 'mysql';
+  /** SQLite file (DATABASE_PATH). */
+  readonly path: string;
+  /** PostgreSQL/MySQL (DATABASE_URL); may hold a password: print `describeDatabaseUrl(url)` instead. */
+  readonly url: string | undefined;
+  /** SQLite: how long a write waits for a lock held by another process before answering 503. */
+  readonly lockTimeoutMs: number;
+  /** PostgreSQL/MySQL connection pool. */
+  readonly pool: {
+    readonly size: number;
+    readonly maxIdle: number;
+    readonly maxLifetimeMs: number;
+    readonly maxIdleTimeMs: number;
+  };
+}
+
 /** The server's configuration: validated once at start, then frozen. */
 export interface Config {
   readonly listen: ListenAddress;
-  readonly database: {
-    readonly driver: 'sqlite';
-    readonly path: string;
-    /** How long a write waits for a lock held by another process before answering 503. */
-    readonly lockTimeoutMs: number;
-  };
+  readonly database: DatabaseConfig;
   readonly upstream: {
     /** Base URL of the built-in OpenAI provider (used when no api_providers.yaml is given). */
     readonly openaiApiUrl: string;

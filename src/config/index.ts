@@ -1,9 +1,10 @@
-export type { Config, EventsConfig, LogLevel, RedisStreamsSettings } from './config.js';
+export type { Config, DatabaseConfig, EventsConfig, LogLevel, RedisStreamsSettings } from './config.js';
 export {
   ConfigError,
   buildConfig,
   createTestConfig,
   loadConfig,
+  loadDatabaseConfig,
   loadEventsConfig,
   resolveSettings,
   type LoadConfigOptions,
@@ -22,3 +23,4 @@ export {
   type DispatcherService,
   type DispatcherSettings,
 } from './dispatcher-settings.js';
+export { databaseUrlProblem, describeDatabaseUrl } from './database-url.js';

@@ -1,8 +1,16 @@
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
-import type { Config, EventsConfig } from './config.js';
+import type { Config, DatabaseConfig, EventsConfig } from './config.js';
 import { readEnvFile } from './env-file.js';
-import { SETTING_NAMES, eventSettingsSchema, settingsSchema, type EventSettings, type SettingName } from './schema.js';
+import {
+  SETTING_NAMES,
+  databaseSettingsSchema,
+  eventSettingsSchema,
+  settingsSchema,
+  type DatabaseSettings,
+  type EventSettings,
+  type SettingName,
+} from './schema.js';
 
 export type SettingSource = 'flag' | 'environment' | '.env file' | 'default';
 
@@ -118,7 +126,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
   const s = validate(settingsSchema, resolved);
   return deepFreeze({
     listen: s.LISTEN_ADDR,
-    database: { driver: s.DB_DRIVER, path: s.DATABASE_PATH, lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT },
+    database: databaseConfig(s),
     upstream: {
       openaiApiUrl: s.OPENAI_API_URL,
       apiConfigPath: s.API_CONFIG_PATH,
@@ -177,6 +185,26 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
  */
 export function loadEventsConfig(options: LoadConfigOptions = {}): EventsConfig {
   return deepFreeze(eventsConfig(validate(eventSettingsSchema, resolveSettings(options))));
+}
+
+function databaseConfig(s: DatabaseSettings): DatabaseConfig {
+  return {
+    driver: s.DB_DRIVER,
+    path: s.DATABASE_PATH,
+    url: s.DB_DRIVER === 'sqlite' ? undefined : s.DATABASE_URL?.trim(),
+    lockTimeoutMs: s.DATABASE_LOCK_TIMEOUT,
+    pool: {
+      size: s.DATABASE_POOL_SIZE,
+      maxIdle: s.DATABASE_MAX_IDLE_CONNS,
+      maxLifetimeMs: s.DATABASE_CONN_MAX_LIFETIME,
+      maxIdleTimeMs: s.DATABASE_CONN_MAX_IDLE_TIME,
+    },
+  };
+}
+
+/** The database settings alone (no MANAGEMENT_TOKEN needed), as `llm-proxy migrate` reads them. */
+export function loadDatabaseConfig(options: LoadConfigOptions = {}): DatabaseConfig {
+  return deepFreeze(databaseConfig(validate(databaseSettingsSchema, resolveSettings(options))));
 }
 
 /** A valid Config for tests: defaults, an in-test management token, and the given settings. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseUrlProblem } from './database-url.js';
 import { parseByteSize, parseDurationMs, parseListenAddress } from './units.js';
 
 /**
@@ -132,6 +133,37 @@ const metricsPath = parsed(
 const streamKey = parsed((text) => (text.trim() === '' ? undefined : text.trim()), 'a Redis key name such as llm-proxy-events');
 
 /**
+ * Where the projects, tokens, usage and audit records live: read by the server and, on their own
+ * (no MANAGEMENT_TOKEN needed), by `llm-proxy migrate` (`databaseSettingsSchema`). Pool settings
+ * use the Go original's names and defaults; DATABASE_URL can hold a password and is never repeated
+ * in an error.
+ */
+const databaseSettingsShape = {
+  DATABASE_PATH: z.string().default('data/llm-proxy.db'),
+  DB_DRIVER: oneOf(['sqlite', 'postgres', 'mysql'] as const, { postgresql: 'postgres', pg: 'postgres', mariadb: 'mysql' }).default('sqlite'),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_LOCK_TIMEOUT: duration.prefault('2s'),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  DATABASE_MAX_IDLE_CONNS: positiveInt.default(5),
+  DATABASE_CONN_MAX_LIFETIME: duration.prefault('1h'),
+  DATABASE_CONN_MAX_IDLE_TIME: duration.prefault('5m'),
+};
+
+type DatabaseSettingsInput = { DB_DRIVER: 'sqlite' | 'postgres' | 'mysql'; DATABASE_URL?: string | undefined };
+
+/** DATABASE_URL must be set, and of the engine's form, with DB_DRIVER=postgres|mysql. */
+function checkDatabaseUrl(settings: DatabaseSettingsInput, ctx: z.RefinementCtx): void {
+  if (settings.DB_DRIVER === 'sqlite') return;
+  const example = `${settings.DB_DRIVER}://user:password@host:${settings.DB_DRIVER === 'postgres' ? 5432 : 3306}/database`;
+  const url = settings.DATABASE_URL?.trim() ?? '';
+  const problem = url === '' ? `is required with DB_DRIVER=${settings.DB_DRIVER}: set it to ${example}` : databaseUrlProblem(settings.DB_DRIVER, url);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: problem });
+}
+
+export const databaseSettingsSchema = z.object(databaseSettingsShape).superRefine(checkDatabaseUrl);
+export type DatabaseSettings = z.output<typeof databaseSettingsSchema>;
+
+/**
  * The event bus settings: read by the server and, on their own (no MANAGEMENT_TOKEN needed), by
  * the dispatcher (`eventSettingsSchema`). REDIS_ADDR/REDIS_DB/REDIS_PASSWORD are shared with the
  * response cache's Redis.
@@ -159,9 +191,7 @@ export const settingsSchema = z
   .object({
     ...eventSettingsShape,
     LISTEN_ADDR: parsed(parseListenAddress, 'host:port such as :8080, 127.0.0.1:8080 or [::1]:8080').prefault(':8080'),
-    DATABASE_PATH: z.string().default('data/llm-proxy.db'),
-    DB_DRIVER: oneOf(['sqlite'] as const).default('sqlite'),
-    DATABASE_LOCK_TIMEOUT: duration.prefault('2s'),
+    ...databaseSettingsShape,
     MANAGEMENT_TOKEN: z.string({ error: 'is required: set it in the environment or .env, or run `llm-proxy setup`' }),
     OPENAI_API_URL: httpUrl.prefault('https://api.openai.com'),
     API_CONFIG_PATH: z.string().optional(),
@@ -222,6 +252,7 @@ export const settingsSchema = z
     ADMIN_UI_SESSION_TTL: duration.prefault('12h'),
   })
   .superRefine((settings, ctx) => {
+    checkDatabaseUrl(settings, ctx);
     if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -155,7 +155,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await cache?.close();
     throw error;
   }
-  const database = overrides.database ?? (await openDatabase(config.database));
+  // A database that cannot be reached fails the start, and leaves nothing open behind.
+  const database =
+    overrides.database ??
+    (await openDatabase({ ...config.database, onConnectionError: throttledWarning(logger, 'an idle database connection was lost (the pool opens a new one)') }).catch(
+      async (error: unknown) => {
+        await coordinator.close();
+        await fileEventLog?.close();
+        await events.close();
+        await cache?.close();
+        throw error;
+      },
+    ));
   let audit: AuditLog;
   try {
     audit = openAuditLog(config.audit, { database, now, onProblem: (message, err) => logger.error({ err }, message) });

@@ -75,7 +75,10 @@ export async function insertAuditEvents(database: Database, events: readonly Aud
   await database.write(() =>
     db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-        await trx.insertInto('audit_events').values(rows.slice(start, start + ROWS_PER_STATEMENT)).execute();
+        const insert = trx.insertInto('audit_events').values(rows.slice(start, start + ROWS_PER_STATEMENT));
+        // A record already there is this one: a batch whose commit was cut off before its answer
+        // (the connection lost) is sent again, and must not fail on its own rows forever.
+        await (database.dialect === 'mysql' ? insert.onDuplicateKeyUpdate({ id: sql`id` }) : insert.onConflict((conflict) => conflict.column('id').doNothing())).execute();
       }
     }),
   );
@@ -144,7 +147,9 @@ function matching(database: Database, filter: AuditFilter) {
     if (filter.to !== undefined) conditions.push(eb('timestamp', '<=', database.codec.time(filter.to)));
     if (filter.search !== undefined) {
       const pattern = likeSubstring(filter.search);
-      conditions.push(eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`)));
+      // LIKE ignores ASCII case on SQLite and with MySQL's default collations; PostgreSQL needs ILIKE.
+      const like = database.dialect === 'postgres' ? sql`ilike` : sql`like`;
+      conditions.push(eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`${sql.ref(column)} ${like} ${pattern} escape '!'`)));
     }
     return eb.and(conditions);
   };

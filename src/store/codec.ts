@@ -1,19 +1,27 @@
 /**
- * Conversions between domain values and what each SQL engine binds and returns. Timestamps are
- * stored as ISO-8601 UTC strings (same width, so they compare correctly as text on every engine);
- * booleans are 1/0 on SQLite, which cannot bind JavaScript booleans.
+ * Conversions between domain values and what each SQL engine binds and returns. One rule per
+ * engine, so that the domain code never knows which one it talks to:
+ * - timestamps are ISO-8601 UTC strings on every engine (VARCHAR(32) columns: same width, so
+ *   they compare correctly as text; no driver time-zone conversion can shift them);
+ * - booleans are native on PostgreSQL, 1/0 on SQLite (which cannot bind JavaScript booleans) and
+ *   on MySQL (BOOLEAN is TINYINT(1) there, returned as a number).
  */
-export type Dialect = 'sqlite';
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 export interface Codec {
   bool(value: boolean): number | boolean;
   time(value: Date): string;
 }
 
+const isoTime = (value: Date): string => value.toISOString();
+
 export function createCodec(dialect: Dialect): Codec {
   switch (dialect) {
+    case 'postgres':
+      return { bool: (value) => value, time: isoTime };
     case 'sqlite':
-      return { bool: (value) => (value ? 1 : 0), time: (value) => value.toISOString() };
+    case 'mysql':
+      return { bool: (value) => (value ? 1 : 0), time: isoTime };
   }
 }
 

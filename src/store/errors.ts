@@ -26,3 +26,56 @@ export class DatabaseLockedError extends ProxyError {
     this.name = 'DatabaseLockedError';
   }
 }
+
+/** Error codes of a connection that could not be made or was lost (Node's and the drivers'). */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ECONNECTIONLOST',
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** pg's own messages when its socket ends or a connection attempt times out (they carry no code). */
+const CONNECTION_ERROR_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /connect ECONNREFUSED/i];
+
+/** True when a driver error means the database server cannot be reached (not a bad query). */
+export function isConnectionError(error: unknown): boolean {
+  const { code, message, fatal } = (error ?? {}) as { code?: unknown; message?: unknown; fatal?: unknown };
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (fatal === true) return true; // mysql2: the connection is unusable
+  return typeof message === 'string' && CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+/**
+ * The database server cannot be reached: a 503 `service_unavailable` wherever it surfaces. The
+ * message, which reaches HTTP clients, does not name the database's address; `where` and `cause`
+ * (for logs) do.
+ */
+export class DatabaseUnavailableError extends ProxyError {
+  readonly where: string;
+  constructor(where: string, cause: unknown) {
+    super('service_unavailable', 'Service temporarily unavailable: the database cannot be reached; try again shortly', { cause });
+    this.name = 'DatabaseUnavailableError';
+    this.where = where;
+  }
+}
+
+/** A driver error's code and message, for people (drivers never put the password in them). */
+export function causeText(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' && message !== '' ? message : String(error);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
+}

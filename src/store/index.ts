@@ -1,4 +1,6 @@
-export { MigrationError, migrateToLatest, openDatabase, type Database, type DatabaseOptions } from './database.js';
+export { DatabaseConnectError, openDatabase, type Database, type DatabaseDriver, type DatabaseOptions } from './database.js';
+export { DEFAULT_POOL_SETTINGS, type PoolSettings } from './engines/pool-settings.js';
+export { MigrationError, migrateDown, migrateToLatest, migrationStatus, type MigrationState } from './migrator.js';
 export {
   AUDIT_OUTCOMES,
   findAuditEvent,
@@ -10,7 +12,7 @@ export {
   type AuditPage,
 } from './audit-events.js';
 export { createAuditWriter, type AuditWriter, type AuditWriterOptions } from './audit-writer.js';
-export { DatabaseLockedError, isLockConflict, isUniqueViolation } from './errors.js';
+export { DatabaseLockedError, DatabaseUnavailableError, isConnectionError, isLockConflict, isUniqueViolation } from './errors.js';
 export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
 export {
   consumeLimitedRequest,

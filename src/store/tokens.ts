@@ -170,7 +170,8 @@ export async function applyUsageDeltas(database: Database, deltas: readonly Usag
   const { db, codec } = database;
   await database.write(() =>
     db.transaction().execute(async (trx) => {
-      for (const delta of deltas) {
+      // In id order, so that batches of several instances lock the rows in the same order.
+      for (const delta of [...deltas].sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0))) {
         await trx
           .updateTable('tokens')
           .set((eb) => ({

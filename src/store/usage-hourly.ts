@@ -87,32 +87,43 @@ function toRow(delta: UsageHourDelta): Insertable<UsageHourlyTable> {
 }
 
 /**
- * Adds the deltas to their rows in one transaction: `INSERT … ON CONFLICT DO UPDATE SET x = x +
- * excluded.x`, so that a row written by an earlier batch (or another process) is added to.
+ * Adds the deltas to their rows in one transaction, so that a row written by an earlier batch (or
+ * another process) is added to: `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x` on SQLite
+ * and PostgreSQL, `INSERT … ON DUPLICATE KEY UPDATE x = x + VALUES(x)` on MySQL.
  */
 export async function addUsageHours(database: Database, deltas: readonly UsageHourDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  const rows = deltas.map(toRow);
+  // Rows in key order, so that batches of several instances lock them in the same order (no deadlock).
+  const rows = deltas.map(toRow).sort(byKey);
+  const mysql = database.dialect === 'mysql';
   await database.write(() =>
     database.db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-        await trx
-          .insertInto('usage_hourly')
-          .values(rows.slice(start, start + ROWS_PER_STATEMENT))
-          .onConflict((conflict) =>
-            conflict.columns(['hour_start', 'project_id', 'token_id']).doUpdateSet((eb) => {
-              const set: Partial<Record<CounterColumn, unknown>> = {};
-              for (const counter of COUNTERS) {
-                const column = COLUMN_OF[counter];
-                set[column] = eb(`usage_hourly.${column}`, '+', eb.ref(`excluded.${column}`));
-              }
-              return set as never;
-            }),
-          )
-          .execute();
+        const insert = trx.insertInto('usage_hourly').values(rows.slice(start, start + ROWS_PER_STATEMENT));
+        await (mysql
+          ? insert.onDuplicateKeyUpdate((eb) => addedCounters((column) => eb(column, '+', sql<number>`values(${sql.ref(column)})`)))
+          : insert.onConflict((conflict) =>
+              conflict
+                .columns(['hour_start', 'project_id', 'token_id'])
+                .doUpdateSet((eb) => addedCounters((column) => eb(`usage_hourly.${column}`, '+', eb.ref(`excluded.${column}`)))),
+            )
+        ).execute();
       }
     }),
   );
+}
+
+function byKey(a: Insertable<UsageHourlyTable>, b: Insertable<UsageHourlyTable>): number {
+  const keyOf = (row: Insertable<UsageHourlyTable>) => `${row.hour_start}|${row.project_id}|${row.token_id}`;
+  const [x, y] = [keyOf(a), keyOf(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The SET list of an upsert: every counter column, each to `add(column)`. */
+function addedCounters(add: (column: CounterColumn) => unknown): never {
+  const set: Partial<Record<CounterColumn, unknown>> = {};
+  for (const counter of COUNTERS) set[COLUMN_OF[counter]] = add(COLUMN_OF[counter]);
+  return set as never;
 }
 
 export interface UsageFilter {

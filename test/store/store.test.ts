@@ -10,6 +10,8 @@ import {
   createUsageWriter,
   deleteProject,
   findCredential,
+  insertAuditEvents,
+  listAuditEvents,
   findTokenById,
   insertProject,
   insertToken,
@@ -22,15 +24,16 @@ import {
   type Database,
 } from '../../src/store/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { openTestDatabase } from '../support/test-database.js';
+import { enginesUnderTest, openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-describe('store (SQLite file)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+for (const { engine, name, unavailable } of await enginesUnderTest())
+describe.skipIf(unavailable !== undefined)(`store (${name})`, () => {
+  let db: TestDatabase;
   let database: Database;
   const now = new Date('2026-05-01T12:00:00.000Z');
 
   beforeEach(async () => {
-    db = await openTestDatabase();
+    db = await openTestDatabase({ engine });
     database = db.database;
   });
   afterEach(() => db.dispose());
@@ -42,14 +45,15 @@ describe('store (SQLite file)', () => {
     return insertToken(database, { tokenHash: hash, hint: 'sk-AAAA…ZZZZ', projectId, expiresAt: new Date(now.getTime() + 3_600_000), maxRequests, now });
   }
 
-  it('migrates once and reopens an existing file', async () => {
+  it('migrates once and reopens an existing database', async () => {
     await project('kept');
     await database.close();
-    database = await openDatabase({ driver: 'sqlite', path: db.path });
+    database = await openDatabase({ driver: engine, path: db.path, url: db.url });
     db = { ...db, database, dispose: db.dispose };
     expect((await listProjects(database)).map((p) => p.name)).toEqual(['kept']);
   });
 
+  if (engine === 'sqlite')
   it("upgrades a database of the first schema: existing projects get no OpenAI ids, new ones keep theirs", async () => {
     const temp = makeTempDir('llm-proxy-upgrade-');
     const path = join(temp.dir, 'old.db');
@@ -104,6 +108,30 @@ describe('store (SQLite file)', () => {
     expect(await consumeLimitedRequest(database, other.id, now)).toBe(false);
   });
 
+  it('writes an audit batch sent again (its commit unconfirmed) once', async () => {
+    const record = {
+      id: '01900000-0000-7000-8000-000000000001',
+      timestamp: now,
+      action: 'project.create',
+      actor: 'system',
+      outcome: 'success' as const,
+      projectId: null,
+      tokenId: null,
+      requestId: null,
+      correlationId: null,
+      clientIp: null,
+      method: null,
+      path: null,
+      userAgent: null,
+      reason: null,
+      metadata: { name: 'Project' },
+    };
+    await insertAuditEvents(database, [record]);
+    await insertAuditEvents(database, [record]);
+    const page = await listAuditEvents(database, { search: 'PROJECT' }, { offset: 0, limit: 10 });
+    expect([page.totalCount, page.events[0]?.id]).toEqual([1, record.id]);
+  });
+
   it('deactivates and reactivates projects with deactivated_at', async () => {
     const p = await project();
     const off = await updateProject(database, p.id, { isActive: false }, now);
@@ -147,7 +175,8 @@ describe('store (SQLite file)', () => {
     expect((await findTokenById(database, a.id))?.requestCount).toBe(2);
   });
 
-  describe('while another connection holds the write lock', () => {
+  if (engine === 'sqlite')
+  describe('while another SQLite connection holds the write lock', () => {
     let outside: SQLite.Database;
     beforeEach(async () => {
       await db.dispose();

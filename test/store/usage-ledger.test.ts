@@ -14,7 +14,7 @@ import {
   type UsageCounts,
 } from '../../src/store/index.js';
 import { holdWriteLock } from '../support/lock-holder.js';
-import { openTestDatabase } from '../support/test-database.js';
+import { enginesUnderTest, openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
@@ -60,12 +60,13 @@ async function tableRows(database: Database) {
 
 const wholeDay = { from: new Date(T0 - 10 * HOUR_MS), to: new Date(T0 + 14 * HOUR_MS) };
 
-describe('usage ledger (SQLite file)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+for (const { engine, name, unavailable } of await enginesUnderTest())
+describe.skipIf(unavailable !== undefined)(`usage ledger (${name})`, () => {
+  let db: TestDatabase;
   let database: Database;
 
   beforeEach(async () => {
-    db = await openTestDatabase();
+    db = await openTestDatabase({ engine });
     database = db.database;
   });
   afterEach(() => db.dispose());

@@ -16,7 +16,7 @@ export function registerServerCommand(program: Command, io: Io): void {
     .command('server')
     .description('Start the proxy: /v1/* to the upstream API, the management API on /manage, /health, /ready and /metrics')
     .option('--addr <address>', 'address to listen on, e.g. :8080 or 127.0.0.1:8080 (env LISTEN_ADDR, default ":8080")')
-    .option('--db <path>', 'SQLite database file, created if missing (env DATABASE_PATH, default "data/llm-proxy.db")')
+    .option('--db <path>', 'SQLite database file, created if missing (env DATABASE_PATH, default "data/llm-proxy.db"; unused with DB_DRIVER=postgres|mysql)')
     .option('--config <path>', '.env file to read settings from; it never overrides the environment; must exist when given (default: ./.env, created on the first start)')
     .option('--api-config <path>', 'api_providers.yaml with the upstream and its allowed endpoints (env API_CONFIG_PATH, default: built-in OpenAI)')
     .option('--log-level <level>', 'debug, info, warn or error (env LOG_LEVEL, default info)')
@@ -25,6 +25,9 @@ export function registerServerCommand(program: Command, io: Io): void {
       'after',
       `
 Settings come from flags, then the environment, then the .env file, then defaults.
+Several instances share one PostgreSQL or MySQL database with DB_DRIVER=postgres|mysql and
+DATABASE_URL (pending migrations are applied at start, by one instance at a time; see
+\`llm-proxy migrate --help\`).
 Without MANAGEMENT_TOKEN, one is generated, saved to the .env file (mode 0600) and printed once,
 with a new ENCRYPTION_KEY when none is set (project API keys are then stored encrypted).
 SIGINT/SIGTERM stop accepting requests, let in-flight ones (streams too) finish, then exit 0;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildConfig, defaultProxyUrl, readClientSetting, resolveSettings, updateEnvFile, type LoadConfigOptions } from '../../config/index.js';
+import { buildConfig, defaultProxyUrl, describeDatabaseUrl, readClientSetting, resolveSettings, updateEnvFile, type Config, type LoadConfigOptions } from '../../config/index.js';
 import { generateManagementToken } from '../../security/index.js';
 import { buildApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
@@ -104,6 +104,12 @@ function envFileOf(options: ServerOptions): string {
   return options.config;
 }
 
+/** The database as the start line names it: the SQLite file, or the engine and host:port/database (never the password). */
+function databaseDescription(database: Config['database']): string {
+  if (database.driver === 'sqlite' || database.url === undefined) return database.path;
+  return `${database.driver === 'postgres' ? 'PostgreSQL' : 'MySQL'} ${describeDatabaseUrl(database.url)}`;
+}
+
 /** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
 export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   const envFile = envFileOf(options);
@@ -118,7 +124,7 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
     resolved = resolveSettings({ ...load, flags: { ...load.flags, MANAGEMENT_TOKEN: firstStart.token } });
   }
   const config = buildConfig(resolved);
-  const dbProblem = databasePathProblem(config.database.path);
+  const dbProblem = config.database.driver === 'sqlite' ? databasePathProblem(config.database.path) : undefined;
   if (dbProblem !== undefined) throw new UsageError(`cannot create the database: ${dbProblem} (choose another path with --db)`);
   const app = await buildApp(config);
   // Listen for signals before announcing the address: a supervisor may signal right after.
@@ -133,7 +139,7 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
     throw error;
   }
   if (firstStart) printFirstStart(io, firstStart, url, envFile);
-  writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${config.database.path})`);
+  writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${databaseDescription(config.database)})`);
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
   // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.
