@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
@@ -87,6 +87,24 @@ describe('file sink', () => {
     const idsIn = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as ProxyEvent).event_id);
     expect(idsIn('events.jsonl.1')).toEqual([before.event_id, meanwhile.event_id]);
     expect(idsIn('events.jsonl')).toEqual([after.event_id]);
+  });
+
+  it('starts on a new line when the file ends mid-line (a batch cut by kill -9): the next events stay whole', async () => {
+    const path = join(tempDir(), 'events.jsonl');
+    const whole = JSON.stringify(makeEvent());
+    writeFileSync(path, `${whole}\n${whole.slice(0, 40)}`, { mode: 0o600 });
+    const sink = createFileSink(path);
+    cleanups.push(() => sink.close());
+    await sink.open();
+    const events = [makeEvent(), makeEvent()];
+    await sink.send(events, signal);
+    await sink.send([makeEvent()], signal);
+
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.slice(0, 2)).toEqual([whole, whole.slice(0, 40)]);
+    expect(lines.slice(2, 4).map((line) => JSON.parse(line) as unknown)).toEqual(events);
+    expect(lines).toHaveLength(5);
   });
 
   it('cannot be opened where no file can be created: SinkUnreachableError naming the path', async () => {
