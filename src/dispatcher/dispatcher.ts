@@ -216,6 +216,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await sink.send(
           remaining.map((received) => received.event),
           halt.signal,
+          remaining.map((received) => received.json),
         );
       } catch (caught) {
         error = caught;

@@ -16,11 +16,6 @@ export interface RedisStreamsSourceTuning {
 /** An entry as Redis returns it: id and field/value list (null when the entry was deleted meanwhile). */
 type StreamEntry = [id: string, fields: string[] | null];
 
-/** A received event keeps the entry's original data, so a dead letter holds exactly what was published. */
-interface StreamEvent extends ReceivedEvent {
-  readonly data: string;
-}
-
 interface Unreadable {
   readonly id: string;
   readonly data: string;
@@ -160,9 +155,13 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     if (results === null || failed) throw new Error(`dead-lettering to ${options.deadLetterStreamKey} failed: ${failed?.message ?? 'transaction aborted'}`);
   }
 
-  /** Turns entries into events; deleted entries are acknowledged away, unreadable ones dead-lettered. */
-  async function received(entries: readonly StreamEntry[]): Promise<StreamEvent[]> {
-    const events: StreamEvent[] = [];
+  /**
+   * Turns entries into events, each keeping the entry's data (a dead letter holds exactly what was
+   * published; the file sink writes it as is); deleted entries are acknowledged away, unreadable
+   * ones dead-lettered.
+   */
+  async function received(entries: readonly StreamEntry[]): Promise<ReceivedEvent[]> {
+    const events: ReceivedEvent[] = [];
     const unreadable: Unreadable[] = [];
     const deleted: string[] = [];
     for (const [id, fields] of entries) {
@@ -178,7 +177,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       }
       const event = parseEvent(data);
       if (typeof event === 'string') unreadable.push({ id, data, reason: event });
-      else events.push({ deliveryId: id, event, data });
+      else events.push({ deliveryId: id, event, json: data });
     }
     await deadLetterEntries(unreadable);
     if (deleted.length > 0) await command.xack(key, group, ...deleted);
@@ -259,7 +258,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     async deadLetter(events, reason) {
       for (const event of events) held.delete(event.deliveryId);
       await deadLetterEntries(
-        events.map((received) => ({ id: received.deliveryId, data: (received as Partial<StreamEvent>).data ?? JSON.stringify(received.event), reason })),
+        events.map((received) => ({ id: received.deliveryId, data: received.json ?? JSON.stringify(received.event), reason })),
       );
     },
     async lag() {

@@ -36,6 +36,7 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
     const first = await source.read(4, 1000);
     expect(first.map((received) => received.event)).toEqual(events.slice(0, 4));
     expect(first.map((received) => received.deliveryId)).toEqual(ids.slice(0, 4));
+    expect(first.map((received) => received.json)).toEqual(events.slice(0, 4).map((event) => JSON.stringify(event))); // the entry's data, as published
     expect(await pendingCount(key)).toBe(4);
     await source.ack(first);
     expect(await pendingCount(key)).toBe(0);

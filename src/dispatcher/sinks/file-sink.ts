@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ProxyEvent } from '../../events/index.js';
 import { SinkUnreachableError, type Sink } from '../sink.js';
+import { eventJson } from './event-json.js';
 
 function reasonOf(error: unknown): string {
   const code = (error as { code?: unknown }).code;
@@ -8,10 +9,10 @@ function reasonOf(error: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
-/** One JSON line per event, as it is (schema v1). */
-export function eventLines(events: readonly ProxyEvent[]): string {
+/** One JSON line per event, as it is (schema v1); `json` by position: the JSON each arrived as, if kept. */
+export function eventLines(events: readonly ProxyEvent[], json: readonly (string | undefined)[] = []): string {
   let text = '';
-  for (const event of events) text += JSON.stringify(event) + '\n';
+  for (let index = 0; index < events.length; index += 1) text += eventJson(events[index] as ProxyEvent, json[index]) + '\n';
   return text;
 }
 
@@ -73,8 +74,8 @@ export function createFileSink(path: string): Sink {
         throw new SinkUnreachableError(`cannot open ${path} for appending: ${reasonOf(error)}`, { cause: error });
       }
     },
-    send(events) {
-      const text = eventLines(events);
+    send(events, _signal, json) {
+      const text = eventLines(events, json);
       return serialized(async () => {
         try {
           const file = await currentHandle();
