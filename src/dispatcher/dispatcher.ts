@@ -291,6 +291,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
+        if (halt.signal.aborted) {
+          // Stopped at once while this read was under way: the sender is gone, these are left undelivered.
+          abandoned += received.length;
+          break;
+        }
         if (queued() === 0) oldestAt = Date.now();
         for (const event of received) queue.push(event);
         senderWake.wake();

@@ -170,6 +170,18 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     expect(source.acked).toEqual([]);
   });
 
+  it('counts as left undelivered what a read under way brings after an abort', async () => {
+    const source = createFakeSource();
+    const sink = await receiver(() => ({ status: 200 }));
+    const dispatcher = dispatcherFor(source, webhook(sink.url), { readWaitMs: 5000 });
+    const running = dispatcher.run();
+    await until(() => source.reads === 1, 'a read waiting for events');
+    dispatcher.abort();
+    source.push(makeEvent(), makeEvent());
+    expect(await running).toMatchObject({ delivered: 0, abandoned: 2 });
+    expect(sink.posts()).toEqual([]);
+  });
+
   it('never holds more than --buffer events waiting for the sink, besides the batch at the sink, and reads while a batch is sent', async () => {
     const source = createFakeSource(Array.from({ length: 300 }, () => makeEvent()));
     const sink = await receiver(() => ({ status: 200 }));
