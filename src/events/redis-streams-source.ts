@@ -143,6 +143,15 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
   let lastClaimRoundAt = 0;
   const claimEveryMs = Math.max(50, Math.min(options.claimIdleMs / 2, 5000));
 
+  // What this process holds stays its own however long the sink takes (retries, a slow webhook):
+  // XCLAIM … JUSTID by itself resets the entries' idle time, so that no other consumer of the
+  // group claims them as a dead one's (and the sink gets them twice).
+  const keepHeld = setInterval(() => {
+    if (held.size === 0 || command.status !== 'ready') return;
+    command.xclaim(key, group, consumer, 0, ...held, 'JUSTID').catch(() => undefined);
+  }, Math.max(25, options.claimIdleMs / 3));
+  keepHeld.unref();
+
   async function deadLetterEntries(entries: readonly Unreadable[]): Promise<void> {
     if (entries.length === 0) return;
     const transaction = command.multi();
@@ -280,6 +289,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(keepHeld);
       reader.disconnect(); // unblocks a pending read, which then resolves []
       await command.quit().catch(() => command.disconnect());
     },

@@ -99,6 +99,26 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
     expect(await pendingCount(key)).toBe(0);
   });
 
+  it.each<[string, RedisStreamsSourceTuning]>([
+    ['XAUTOCLAIM', {}],
+    ['XPENDING + XCLAIM (Redis < 6.2)', { claimWith: 'xpending' }],
+  ])('keeps what it holds from other consumers of the group, however long the sink takes (%s)', async (_name, tuning) => {
+    const key = streams.key();
+    await addEvents(streams.redis, key, Array.from({ length: 5 }, () => sampleEvent()));
+    const busy = await open(key, { consumerName: 'busy', claimIdleMs: 600 });
+    const held = await busy.read(100, 1000);
+    expect(held).toHaveLength(5);
+    const other = await open(key, { consumerName: 'other', claimIdleMs: 600 }, tuning);
+    const taken: ReceivedEvent[] = [];
+    for (let round = 0; round < 6; round++) {
+      taken.push(...(await other.read(100, 100)));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // 2.4 s in all: four times the claim time
+    }
+    expect(taken).toEqual([]);
+    await busy.ack(held);
+    expect(await pendingCount(key)).toBe(0);
+  });
+
   it.each<[string, number, RedisStreamsSourceTuning]>([
     ['claimed once idle, XAUTOCLAIM', 100, {}],
     ['claimed once idle, XPENDING + XCLAIM (Redis < 6.2)', 100, { claimWith: 'xpending' }],
