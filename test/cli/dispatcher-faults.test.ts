@@ -246,6 +246,32 @@ describe.skipIf(unreachable !== undefined)('llm-proxy dispatcher (built CLI) und
     }, 60_000);
   });
 
+  it('two dispatchers sharing the group, one with a sink slower than REDIS_STREAM_CLAIM_TIME: the other never claims what it holds, every event once', async () => {
+    const events = Array.from({ length: 200 }, () => sampleEvent());
+    const all = events.map((event) => event.event_id);
+    const { key } = await filledStream(events);
+    const slowHook = await startWebhook(async () => {
+      await sleep(3000); // three times the claim time per batch
+      return { status: 200 };
+    });
+    const idleHook = await startWebhook(() => ({ status: 200 }));
+    const env = (name: string) => redisEnv(key, { REDIS_STREAM_CLAIM_TIME: '1s', REDIS_CONSUMER_NAME: name });
+    const slow = dispatcher(webhookArgs(slowHook, '--flush-interval', '50ms'), env('slow'));
+    await expect.poll(() => slowHook.posts.length, { timeout: 20_000, interval: 5 }).toBe(1); // it holds all 200: a batch at its sink, a batch read ahead
+    // Nothing new to read: this one looks for idle entries to claim every half second.
+    const idle = dispatcher(webhookArgs(idleHook, '--flush-interval', '50ms'), env('idle'));
+    await idle.waitFor(/→ webhook/);
+    await expect.poll(() => slowHook.accepted().length, { timeout: 30_000, interval: 20 }).toBe(200);
+    await expect.poll(() => pendingCount(key), { timeout: 10_000 }).toBe(0);
+    slow.child.kill('SIGTERM');
+    idle.child.kill('SIGTERM');
+    expect([await slow.exited, await idle.exited]).toEqual([0, 0]);
+
+    expect(idleHook.posts).toEqual([]);
+    expect(duplicatesIn(slowHook.arrived())).toEqual([]);
+    expect([...slowHook.accepted()].sort()).toEqual([...all].sort());
+  }, 60_000);
+
   it('a sink failing 3 times then succeeding: every event delivered once, acknowledged only after the success, the retries reported', async () => {
     const events = Array.from({ length: 250 }, () => sampleEvent());
     const all = events.map((event) => event.event_id);
