@@ -9,7 +9,11 @@ export interface DispatcherOptions {
   readonly batchSize: number;
   /** No event waits longer than this for its batch to fill. */
   readonly flushIntervalMs: number;
-  /** Events read from the source and not yet acknowledged, at most (the read-ahead); raised to batchSize when smaller. */
+  /**
+   * Events read from the source and waiting for the sink, at most (the read-ahead; the batch at
+   * the sink comes on top, so the next one is read while it is sent); raised to batchSize when
+   * smaller. A read asks for as many as there is room for.
+   */
   readonly bufferSize: number;
   /** Sends after the first one that failed; then the events go to the source's dead letter. */
   readonly maxRetries: number;
@@ -98,9 +102,11 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * The dispatcher's loop: one task reads from the source into a bounded read-ahead buffer, another
- * sends batches of it to the sink (when a batch is full or its oldest event has waited
- * flushIntervalMs) and acknowledges each event only after the sink took it. A failed send is
+ * The dispatcher's loop: one task reads from the source into a bounded read-ahead buffer (the
+ * next events are read while a batch is at the sink), another sends batches of it to the sink
+ * (when a batch is full or its oldest event has waited flushIntervalMs) and acknowledges each
+ * event only after the sink took it, and each batch before the next one is sent: a crash leaves
+ * at most one batch that the sink has and the source does not know of. A failed send is
  * retried with exponential backoff and full jitter; after the last retry, or at once when the
  * sink refuses the events for good, they go to the source's dead letter.
  */
@@ -216,6 +222,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await sink.send(
           remaining.map((received) => received.event),
           halt.signal,
+          remaining.map((received) => received.json),
         );
       } catch (caught) {
         error = caught;
@@ -262,14 +269,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let failedReads = 0;
     try {
       while (!stopping) {
-        const room = bufferSize - queued() - inFlight;
+        const room = bufferSize - queued();
         if (room <= 0) {
           await readerWake.wait();
           continue;
         }
         let received: ReceivedEvent[];
         try {
-          received = await source.read(Math.min(room, batchSize), readWaitMs);
+          received = await source.read(room, readWaitMs);
           failedReads = 0;
         } catch (error) {
           if (isFatal(error)) throw error;
@@ -283,6 +290,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           // A source that answers [] at once (closed, or not waiting as it should) must not starve the event loop.
           await new Promise((resolve) => setImmediate(resolve));
           continue;
+        }
+        if (halt.signal.aborted) {
+          // Stopped at once while this read was under way: the sender is gone, these are left undelivered.
+          abandoned += received.length;
+          break;
         }
         if (queued() === 0) oldestAt = Date.now();
         for (const event of received) queue.push(event);
@@ -318,11 +330,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // Events left behind a full batch are newer than oldestAt: they may go early, never late.
       const batch = take(batchSize);
       inFlight = batch.length;
+      readerWake.wake(); // room in the read-ahead: the next events are read while this batch is sent
       try {
         await deliver(batch);
       } finally {
         inFlight = 0;
-        readerWake.wake();
       }
     }
   }

@@ -6,8 +6,11 @@ export interface Sink {
   readonly description: string;
   /** Checks, cheaply, that the sink can be used at all (the file opens, the host answers); throws SinkUnreachableError. */
   open(): Promise<void>;
-  /** Ships a batch, in order; throws SinkError (or anything else: then retried). */
-  send(events: readonly ProxyEvent[], signal: AbortSignal): Promise<void>;
+  /**
+   * Ships a batch, in order; throws SinkError (or anything else: then retried). `json` holds, by
+   * position, each event's JSON as it arrived when the source kept it (see eventJson).
+   */
+  send(events: readonly ProxyEvent[], signal: AbortSignal, json?: readonly (string | undefined)[]): Promise<void>;
   /** Reopens what the sink writes to (SIGHUP: logrotate moved the file). */
   reopen?(): Promise<void>;
   close(): Promise<void>;

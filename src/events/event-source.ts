@@ -5,6 +5,8 @@ export interface ReceivedEvent {
   /** The transport's id: a Redis Streams entry id, or the event id for the live stream. */
   readonly deliveryId: string;
   readonly event: ProxyEvent;
+  /** The event's JSON exactly as it arrived, when the transport had it (Redis Streams): sinks that write JSON may reuse it. */
+  readonly json?: string;
 }
 
 /**

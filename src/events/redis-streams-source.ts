@@ -16,11 +16,6 @@ export interface RedisStreamsSourceTuning {
 /** An entry as Redis returns it: id and field/value list (null when the entry was deleted meanwhile). */
 type StreamEntry = [id: string, fields: string[] | null];
 
-/** A received event keeps the entry's original data, so a dead letter holds exactly what was published. */
-interface StreamEvent extends ReceivedEvent {
-  readonly data: string;
-}
-
 interface Unreadable {
   readonly id: string;
   readonly data: string;
@@ -89,10 +84,12 @@ function whenReady(client: Redis, ms: number): Promise<boolean> {
  * Reads the event stream as one consumer of a consumer group (at-least-once): first the entries
  * this consumer name was given and never acknowledged (a restart under the same name), then new
  * ones (`>`, blocking on a connection of its own). Every so often it claims entries idle for
- * `claimIdleMs` in other consumers' pending lists (consumers that died mid-batch). Entries that
- * are not proxy events go to the dead-letter stream with the reason. A read that meets a lost
- * connection waits for it up to `waitMs`, then rejects (the caller retries; nothing is lost:
- * what was not acknowledged is delivered again). Rejects with RedisUnreachableError at start.
+ * `claimIdleMs` in the group's pending lists (consumers that died mid-batch, or its own whose
+ * acknowledgement failed), never the ones it holds. Entries that are not proxy events go to the
+ * dead-letter stream with the reason. A read that meets a lost connection waits for it up to
+ * `waitMs`, then rejects (the caller retries; nothing is lost: what was not acknowledged is
+ * delivered again, its own pending list is read again on reconnection). Rejects with
+ * RedisUnreachableError at start.
  */
 export async function createRedisStreamsSource(options: RedisStreamsOptions, tuning: RedisStreamsSourceTuning = {}): Promise<EventSource> {
   const connect = {
@@ -128,12 +125,32 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
   }
 
   let closed = false;
+  /**
+   * Entries handed to the caller and not yet acknowledged or dead-lettered. Claims and rereads of
+   * the own pending list skip them: they are in this process already (XAUTOCLAIM does not look at
+   * the owner, so a sink slower than claimIdleMs would otherwise get them twice).
+   */
+  const held = new Set<string>();
   /** This consumer's own pending entries are read first, from this id on; undefined once done. */
   let ownPendingCursor: string | undefined = '0';
+  // After a lost connection the pending list may hold entries this process never got (a read whose
+  // answer was lost) or could not acknowledge: read it again (what is held is skipped).
+  const rereadOwnPending = () => void (ownPendingCursor = '0');
+  command.on('ready', rereadOwnPending);
+  reader.on('ready', rereadOwnPending);
   let claimWith = tuning.claimWith ?? 'xautoclaim';
   let claimCursor = '0-0';
   let lastClaimRoundAt = 0;
   const claimEveryMs = Math.max(50, Math.min(options.claimIdleMs / 2, 5000));
+
+  // What this process holds stays its own however long the sink takes (retries, a slow webhook):
+  // XCLAIM … JUSTID by itself resets the entries' idle time, so that no other consumer of the
+  // group claims them as a dead one's (and the sink gets them twice).
+  const keepHeld = setInterval(() => {
+    if (held.size === 0 || command.status !== 'ready') return;
+    command.xclaim(key, group, consumer, 0, ...held, 'JUSTID').catch(() => undefined);
+  }, Math.max(25, options.claimIdleMs / 3));
+  keepHeld.unref();
 
   async function deadLetterEntries(entries: readonly Unreadable[]): Promise<void> {
     if (entries.length === 0) return;
@@ -147,12 +164,17 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     if (results === null || failed) throw new Error(`dead-lettering to ${options.deadLetterStreamKey} failed: ${failed?.message ?? 'transaction aborted'}`);
   }
 
-  /** Turns entries into events; deleted entries are acknowledged away, unreadable ones dead-lettered. */
-  async function received(entries: readonly StreamEntry[]): Promise<StreamEvent[]> {
-    const events: StreamEvent[] = [];
+  /**
+   * Turns entries into events, each keeping the entry's data (a dead letter holds exactly what was
+   * published; the file sink writes it as is); deleted entries are acknowledged away, unreadable
+   * ones dead-lettered.
+   */
+  async function received(entries: readonly StreamEntry[]): Promise<ReceivedEvent[]> {
+    const events: ReceivedEvent[] = [];
     const unreadable: Unreadable[] = [];
     const deleted: string[] = [];
     for (const [id, fields] of entries) {
+      if (held.has(id)) continue;
       if (fields === null) {
         deleted.push(id);
         continue;
@@ -164,10 +186,11 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       }
       const event = parseEvent(data);
       if (typeof event === 'string') unreadable.push({ id, data, reason: event });
-      else events.push({ deliveryId: id, event, data });
+      else events.push({ deliveryId: id, event, json: data });
     }
     await deadLetterEntries(unreadable);
     if (deleted.length > 0) await command.xack(key, group, ...deleted);
+    for (const event of events) held.add(event.deliveryId);
     return events;
   }
 
@@ -182,9 +205,9 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
         claimWith = 'xpending';
       }
     }
-    // Redis < 6.2: look at the oldest pending entries, claim those idle long enough.
-    const pending = (await command.xpending(key, group, '-', '+', max)) as [string, string, number, number][];
-    const idle = pending.filter(([, owner, idleMs]) => owner !== consumer && idleMs >= options.claimIdleMs).map(([id]) => id);
+    // Redis < 6.2: look at the oldest pending entries, claim those idle long enough (own ones too, unless held).
+    const pending = (await command.xpending(key, group, '-', '+', max + held.size)) as [string, string, number, number][];
+    const idle = pending.filter(([id, , idleMs]) => !held.has(id) && idleMs >= options.claimIdleMs).map(([id]) => id);
     claimCursor = '0-0';
     if (idle.length === 0) return [];
     return entriesOf(await command.xclaim(key, group, consumer, options.claimIdleMs, ...idle));
@@ -235,13 +258,16 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
         throw new Error(`reading ${key} from Redis at ${options.address} failed: ${reason}`);
       }
     },
+    // Released before Redis is told: if that fails for good, the entries stay pending and are claimed (or reread) again.
     async ack(events) {
       if (events.length === 0) return;
+      for (const event of events) held.delete(event.deliveryId);
       await command.xack(key, group, ...events.map((event) => event.deliveryId));
     },
     async deadLetter(events, reason) {
+      for (const event of events) held.delete(event.deliveryId);
       await deadLetterEntries(
-        events.map((received) => ({ id: received.deliveryId, data: (received as Partial<StreamEvent>).data ?? JSON.stringify(received.event), reason })),
+        events.map((received) => ({ id: received.deliveryId, data: received.json ?? JSON.stringify(received.event), reason })),
       );
     },
     async lag() {
@@ -263,6 +289,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(keepHeld);
       reader.disconnect(); // unblocks a pending read, which then resolves []
       await command.quit().catch(() => command.disconnect());
     },

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
@@ -7,50 +6,12 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/events/index.js';
-import { CLI, cleanEnv, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { startDispatcher } from '../support/dispatcher-process.js';
 import { listenOnLoopback, unusedPort } from '../support/http-server.js';
 import { MANAGEMENT_TOKEN, startHarness, type Harness } from '../support/proxy-harness.js';
 import { redisUnavailable } from '../support/tcp-relay.js';
 import { makeTempDir } from '../support/temp-dir.js';
-
-interface RunningDispatcher {
-  readonly child: ChildProcess;
-  stderr(): string;
-  /** Resolves once stderr matches. */
-  waitFor(pattern: RegExp): Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-/** `llm-proxy dispatcher …` as a child process (the built CLI), in a clean environment. */
-function startDispatcher(args: readonly string[], cwd: string, env: Record<string, string> = {}): RunningDispatcher {
-  const child = spawn(process.execPath, [CLI, 'dispatcher', ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const watchers = new Set<() => void>();
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-    for (const watcher of watchers) watcher();
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  void exited.then(() => clearTimeout(killer));
-  return {
-    child,
-    stderr: () => stderr,
-    exited,
-    waitFor(pattern) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(stderr)) return;
-          watchers.delete(check);
-          resolve();
-        };
-        watchers.add(check);
-        check();
-        void exited.then(() => reject(new Error(`the dispatcher exited before ${pattern}:\n${stderr}`)));
-      });
-    },
-  };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -287,7 +248,7 @@ describe.skipIf(redisUnreachable !== undefined)('llm-proxy dispatcher (built CLI
     const before = [await chat('before one'), await chat('before two')];
 
     const path = join(temp.dir, 'events.jsonl');
-    const dispatcher = startDispatcher(['--service', 'file', '--endpoint', path, '--flush-interval', '100ms'], temp.dir, redisSettings);
+    const dispatcher = startDispatcher(['--service', 'file', '--endpoint', path, '--flush-interval', '100ms'], temp.dir, { env: redisSettings });
     await dispatcher.waitFor(/redis-streams llm-proxy-test:dispatcher-cli:\S+@127\.0\.0\.1:6379 .*→ file/);
     await until(() => linesOf(path).length === 2, 'the events published before the start');
     const after = await chat('after');

@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
 });
 
-async function receiver(answer: (index: number) => Answer): Promise<Receiver> {
+async function receiver(answer: (index: number) => Answer | Promise<Answer>): Promise<Receiver> {
   const started = await startReceiver((_post, index) => answer(index));
   receivers.push(started);
   return started;
@@ -170,7 +170,19 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     expect(source.acked).toEqual([]);
   });
 
-  it('never holds more than --buffer events read and not yet settled', async () => {
+  it('counts as left undelivered what a read under way brings after an abort', async () => {
+    const source = createFakeSource();
+    const sink = await receiver(() => ({ status: 200 }));
+    const dispatcher = dispatcherFor(source, webhook(sink.url), { readWaitMs: 5000 });
+    const running = dispatcher.run();
+    await until(() => source.reads === 1, 'a read waiting for events');
+    dispatcher.abort();
+    source.push(makeEvent(), makeEvent());
+    expect(await running).toMatchObject({ delivered: 0, abandoned: 2 });
+    expect(sink.posts()).toEqual([]);
+  });
+
+  it('never holds more than --buffer events waiting for the sink, besides the batch at the sink, and reads while a batch is sent', async () => {
     const source = createFakeSource(Array.from({ length: 300 }, () => makeEvent()));
     const sink = await receiver(() => ({ status: 200 }));
     const dispatcher = dispatcherFor(source, webhook(sink.url), { batchSize: 20, bufferSize: 50 });
@@ -179,8 +191,29 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     dispatcher.stop();
     await running;
 
-    expect(source.maxOutstanding).toBeLessThanOrEqual(50);
-    expect(source.maxOutstanding).toBeGreaterThan(20); // it does read ahead of the sink
+    expect(source.maxOutstanding).toBeLessThanOrEqual(50 + 20);
+    expect(source.maxOutstanding).toBeGreaterThan(50); // it reads the next events while a batch is at the sink
+  });
+
+  it('with --buffer equal to --batch-size (the defaults), reads the next batch while one is at the sink', async () => {
+    const source = createFakeSource(Array.from({ length: 60 }, () => makeEvent()));
+    let readWhileSending = false;
+    const sink = await receiver(async () => {
+      const reads = source.reads;
+      await until(() => source.reads > reads, 'a read during the send', 2000).then(
+        () => (readWhileSending = true),
+        () => undefined,
+      );
+      return { status: 200 };
+    });
+    const dispatcher = dispatcherFor(source, webhook(sink.url), { batchSize: 20, bufferSize: 20 });
+    const running = dispatcher.run();
+    await until(() => source.acked.length === 60, 'every event acknowledged');
+    dispatcher.stop();
+    await running;
+
+    expect(readWhileSending).toBe(true);
+    expect(source.maxOutstanding).toBeLessThanOrEqual(40);
   });
 
   it('does not starve the event loop when a source answers [] at once instead of waiting', async () => {

@@ -24,8 +24,10 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 standing in for a sink's service; `answer` decides each POST's status. */
-export async function startReceiver(answer: (post: ReceivedPost, index: number) => Answer = () => ({ status: 200 })): Promise<Receiver> {
+/** A real HTTP server on 127.0.0.1 standing in for a sink's service; `answer` decides each POST's status (it may take its time). */
+export async function startReceiver(
+  answer: (post: ReceivedPost, index: number) => Answer | Promise<Answer> = () => ({ status: 200 }),
+): Promise<Receiver> {
   const requests: ReceivedPost[] = [];
   let posts = 0;
   const server = createServer((req, res) => {
@@ -35,9 +37,10 @@ export async function startReceiver(answer: (post: ReceivedPost, index: number) 
       const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       requests.push(received);
       if (received.method !== 'POST') return void res.writeHead(204).end();
-      const { status, body, hang } = answer(received, posts++);
-      if (hang) return;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(body ?? '{}');
+      void Promise.resolve(answer(received, posts++)).then(({ status, body, hang }) => {
+        if (hang || res.destroyed) return;
+        res.writeHead(status, { 'content-type': 'application/json' }).end(body ?? '{}');
+      });
     });
   });
   const listening = await listenOnLoopback(server);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
@@ -89,6 +89,36 @@ describe('file sink', () => {
     expect(idsIn('events.jsonl')).toEqual([after.event_id]);
   });
 
+  it('starts on a new line when the file ends mid-line (a batch cut by kill -9): the next events stay whole', async () => {
+    const path = join(tempDir(), 'events.jsonl');
+    const whole = JSON.stringify(makeEvent());
+    writeFileSync(path, `${whole}\n${whole.slice(0, 40)}`, { mode: 0o600 });
+    const sink = createFileSink(path);
+    cleanups.push(() => sink.close());
+    await sink.open();
+    const events = [makeEvent(), makeEvent()];
+    await sink.send(events, signal);
+    await sink.send([makeEvent()], signal);
+
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.slice(0, 2)).toEqual([whole, whole.slice(0, 40)]);
+    expect(lines.slice(2, 4).map((line) => JSON.parse(line) as unknown)).toEqual(events);
+    expect(lines).toHaveLength(5);
+  });
+
+  it('writes the JSON an event arrived as when the source kept it (no second serialization), unless it spans lines', async () => {
+    const path = join(tempDir(), 'events.jsonl');
+    const sink = createFileSink(path);
+    cleanups.push(() => sink.close());
+    await sink.open();
+    const [kept, pretty, none] = [makeEvent(), makeEvent(), makeEvent()];
+    const keptJson = JSON.stringify({ ...kept, published_by: 'another writer' }); // what Redis held, as is
+    await sink.send([kept, pretty, none], signal, [keptJson, JSON.stringify(pretty, null, 2), undefined]);
+
+    expect(readFileSync(path, 'utf8')).toBe(`${keptJson}\n${JSON.stringify(pretty)}\n${JSON.stringify(none)}\n`);
+  });
+
   it('cannot be opened where no file can be created: SinkUnreachableError naming the path', async () => {
     const path = join(tempDir(), 'missing-dir', 'events.jsonl');
     const failure = await createFileSink(path).open().catch((error: unknown) => error);
@@ -123,6 +153,17 @@ describe('webhook sink', () => {
     expect(resent?.headers['idempotency-key']).toBe(first?.headers['idempotency-key']);
     expect(other?.headers['idempotency-key']).not.toBe(first?.headers['idempotency-key']);
     expect(first?.headers['x-llm-proxy-event-count']).toBe('2');
+  });
+
+  it('builds the body from the JSON the events arrived as when the source kept it: the same bytes as serializing them', async () => {
+    const hook = await receiver();
+    const sink = createWebhookSink({ endpoint: hook.url, secret: 's' });
+    const events = [chatCall(), makeEvent()];
+    await sink.send(events, signal, [JSON.stringify(events[0]), undefined]);
+    await sink.send(events, signal);
+    const [kept, serialized] = hook.posts();
+    expect(kept?.body).toBe(JSON.stringify({ events }));
+    expect(serialized?.body).toBe(kept?.body);
   });
 
   it('classifies answers: 5xx/429 retryable, other 4xx permanent, 401/403 refused credentials', async () => {

@@ -36,6 +36,7 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
     const first = await source.read(4, 1000);
     expect(first.map((received) => received.event)).toEqual(events.slice(0, 4));
     expect(first.map((received) => received.deliveryId)).toEqual(ids.slice(0, 4));
+    expect(first.map((received) => received.json)).toEqual(events.slice(0, 4).map((event) => JSON.stringify(event))); // the entry's data, as published
     expect(await pendingCount(key)).toBe(4);
     await source.ack(first);
     expect(await pendingCount(key)).toBe(0);
@@ -79,6 +80,70 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
     expect(claimed.map((received) => received.event)).toEqual(events);
     await survivor.ack(claimed);
     expect(await pendingCount(key)).toBe(0);
+  });
+
+  it.each<[string, RedisStreamsSourceTuning]>([
+    ['XAUTOCLAIM', {}],
+    ['XPENDING + XCLAIM (Redis < 6.2)', { claimWith: 'xpending' }],
+  ])('never claims back entries it holds itself, however long they wait for the sink (%s)', async (_name, tuning) => {
+    const key = streams.key();
+    const events = Array.from({ length: 5 }, () => sampleEvent());
+    await addEvents(streams.redis, key, events);
+    const source = await open(key, { consumerName: 'slow', claimIdleMs: 100 }, tuning);
+    const held = await source.read(100, 1000);
+    expect(held).toHaveLength(5);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a sink slower than REDIS_STREAM_CLAIM_TIME
+    const later = [...(await source.read(100, 100)), ...(await source.read(100, 100))];
+    expect(later).toEqual([]);
+    await source.ack(held);
+    expect(await pendingCount(key)).toBe(0);
+  });
+
+  it.each<[string, RedisStreamsSourceTuning]>([
+    ['XAUTOCLAIM', {}],
+    ['XPENDING + XCLAIM (Redis < 6.2)', { claimWith: 'xpending' }],
+  ])('keeps what it holds from other consumers of the group, however long the sink takes (%s)', async (_name, tuning) => {
+    const key = streams.key();
+    await addEvents(streams.redis, key, Array.from({ length: 5 }, () => sampleEvent()));
+    const busy = await open(key, { consumerName: 'busy', claimIdleMs: 600 });
+    const held = await busy.read(100, 1000);
+    expect(held).toHaveLength(5);
+    const other = await open(key, { consumerName: 'other', claimIdleMs: 600 }, tuning);
+    const taken: ReceivedEvent[] = [];
+    for (let round = 0; round < 6; round++) {
+      taken.push(...(await other.read(100, 100)));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // 2.4 s in all: four times the claim time
+    }
+    expect(taken).toEqual([]);
+    await busy.ack(held);
+    expect(await pendingCount(key)).toBe(0);
+  });
+
+  it.each<[string, number, RedisStreamsSourceTuning]>([
+    ['claimed once idle, XAUTOCLAIM', 100, {}],
+    ['claimed once idle, XPENDING + XCLAIM (Redis < 6.2)', 100, { claimWith: 'xpending' }],
+    ['its pending list read again on reconnection, long before REDIS_STREAM_CLAIM_TIME', 60_000, {}],
+  ])('delivers again its own entries whose acknowledgement failed for good (connection lost), none it still holds (%s)', async (_name, claimIdleMs, tuning) => {
+    const key = streams.key();
+    const ids = await addEvents(streams.redis, key, Array.from({ length: 6 }, () => sampleEvent()));
+    const relay = await startTcpRelay(6379);
+    try {
+      const source = await open(key, { port: relay.port, consumerName: 'unlucky', claimIdleMs }, tuning);
+      const first = await source.read(3, 1000);
+      const second = await source.read(3, 1000);
+      expect([...first, ...second].map((received) => received.deliveryId)).toEqual(ids);
+      relay.down();
+      await expect(source.ack(first)).rejects.toThrow(); // the sink took them; Redis never heard
+      relay.up();
+      const again: ReceivedEvent[] = [];
+      for (let attempt = 0; attempt < 50 && again.length < 3; attempt++) again.push(...(await source.read(100, 100).catch(() => [])));
+      // The first three come back (the sink sees them twice: at-least-once); the three still held do not.
+      expect(again.map((received) => received.deliveryId)).toEqual(ids.slice(0, 3));
+      await source.ack([...again, ...second]);
+      expect(await pendingCount(key)).toBe(0);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('reads its own unacknowledged entries first when restarted under the same name', async () => {

@@ -18,7 +18,10 @@ export function registerDispatcherCommand(program: Command, io: Io): void {
       '--endpoint <path|url>',
       'file: the file to append to; webhook: the URL to POST to; lunary/helicone: their ingestion URL (default: the service\'s own) (env DISPATCHER_ENDPOINT)',
     )
-    .option('--buffer <n>', 'events read ahead of the sink, at most; at least --batch-size (env DISPATCHER_BUFFER, default 100)')
+    .option(
+      '--buffer <n>',
+      'events read ahead of the sink, at most (read while a batch is sent); at least --batch-size (env DISPATCHER_BUFFER, default 100)',
+    )
     .option('--batch-size <n>', 'events per send, at most (env DISPATCHER_BATCH_SIZE, default 100)')
     .option('--flush-interval <time>', 'send a batch that is not full after this long (env DISPATCHER_FLUSH_INTERVAL, default 5s)')
     .option('--api-key <key>', 'Lunary or Helicone API key (env LLM_PROXY_API_KEY)')

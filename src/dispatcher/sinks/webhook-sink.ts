@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { ProxyEvent } from '../../events/index.js';
 import { SinkError, type Sink } from '../sink.js';
+import { eventJson } from './event-json.js';
 import { answerText, displayUrl, postJson, preflight, refusedCredentials } from './http-post.js';
 
 export const SIGNATURE_HEADER = 'x-llm-proxy-signature';
@@ -46,8 +47,9 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
   return {
     description: `webhook ${displayUrl(endpoint, { pathShown: false })}`,
     open: () => preflight(endpoint, where),
-    async send(events, signal) {
-      const body = JSON.stringify({ events });
+    async send(events, signal, json = []) {
+      // JSON.stringify({ events }), from the JSON the events arrived as when the source kept it.
+      const body = `{"events":[${events.map((event, index) => eventJson(event, json[index])).join(',')}]}`;
       const headers = {
         [SIGNATURE_HEADER]: webhookSignature(secret, body, Math.floor(now() / 1000)),
         'idempotency-key': batchIdempotencyKey(events),
