@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DURATION_BUCKETS_SECONDS } from '../../src/metrics/index.js';
-import { errorCodeOf, rawRequest } from '../support/http.js';
+import { errorCodeOf, leaveStreamEarly, rawRequest } from '../support/http.js';
 import { streamChat, streamUsage } from '../support/mock-openai.js';
 import { startMockRealtime } from '../support/mock-realtime.js';
 import { MANAGEMENT_TOKEN, UPSTREAM_KEY, startHarness, type Harness } from '../support/proxy-harness.js';
@@ -217,20 +217,7 @@ describe('calls cut short', () => {
     });
     // A stream the client leaves after its first chunks (status 200 was sent).
     harness.mock.route('/v1/chat/completions', (_req, res) => streamChat(res, Array.from({ length: 100 }, (_, i) => `word${i} `), 20));
-    await new Promise<void>((resolve) => {
-      const req = httpRequest(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      req.on('response', (res) => {
-        let received = 0;
-        res.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > 600) {
-            req.destroy();
-            resolve();
-          }
-        });
-      });
-      req.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count for me please' }] }));
-    });
+    await leaveStreamEarly(harness.url, token, 600);
 
     const metrics = await recorded(harness, 2);
     expect(metrics.value('llm_proxy_requests_total', { route: '/v1/embeddings', status_class: 'aborted' })).toBe(1);

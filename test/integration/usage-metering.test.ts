@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/events/index.js';
+import { leaveStreamEarly } from '../support/http.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
 import { streamChat, streamUsage } from '../support/mock-openai.js';
 
@@ -108,23 +108,7 @@ describe('usage metering through the proxy', () => {
 
   it('estimates the usage of a stream the client left mid-way, with the real tokenizer', async () => {
     harness.mock.route('/v1/chat/completions', (_req, res) => streamChat(res, Array.from({ length: 100 }, (_, i) => `word${i} `), 20));
-    await new Promise<void>((resolve) => {
-      const req = httpRequest(`${harness.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': 'usage-cut' },
-      });
-      req.on('response', (res) => {
-        let received = 0;
-        res.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > 600) {
-            req.destroy();
-            resolve();
-          }
-        });
-      });
-      req.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count for me please' }] }));
-    });
+    await leaveStreamEarly(harness.url, token, 600, { 'x-request-id': 'usage-cut' });
     const event = await recorder.of('usage-cut');
     expect(event.aborted).toBe(true);
     expect(event.usage.source).toBe('estimated');

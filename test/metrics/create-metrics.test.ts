@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBusStats, type EventUsage, type ProxyEvent } from '../../src/events/index.js';
+import { MISSING_USAGE, type EventBusStats, type EventUsage, type ProxyEvent } from '../../src/events/index.js';
 import { createMetrics, type MetricsSources } from '../../src/metrics/index.js';
 import { OPENAI_ENDPOINTS } from '../../src/proxy/index.js';
 import { parseExposition } from '../support/prometheus-text.js';
+import { sampleEvent } from '../support/proxy-event.js';
 
 function event(overrides: Partial<ProxyEvent> = {}): ProxyEvent {
-  return {
-    schema_version: PROXY_EVENT_SCHEMA_VERSION,
-    event_id: 'e',
-    request_id: 'r',
-    started_at: '2026-01-01T00:00:00.000Z',
-    ended_at: '2026-01-01T00:00:01.000Z',
-    duration_ms: 1000,
-    upstream_ms: 200,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
-    project_id: 'p1',
-    token_id: 't1',
-    model: 'gpt-4o-mini',
-    stream: false,
-    cache_status: null,
-    usage: MISSING_USAGE,
-    request_body: null,
-    response_body: null,
-    error_code: null,
-    aborted: false,
-    ...overrides,
-  };
+  return sampleEvent({ project_id: 'p1', token_id: 't1', duration_ms: 1000, upstream_ms: 200, ...overrides });
 }
 
 const usage = (source: EventUsage['source'], prompt: number, completion: number, cached = 0, reasoning = 0): EventUsage => ({

@@ -54,3 +54,28 @@ export function errorCodeOf(response: RawResponse): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * POSTs a streamed chat completion and leaves (destroys the socket) once `afterBytes` of the
+ * answer arrived: a client gone mid-stream. Resolves when it has left.
+ */
+export function leaveStreamEarly(baseUrl: string, token: string, afterBytes: number, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > afterBytes) {
+          req.destroy();
+          resolve();
+        }
+      });
+    });
+    req.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count for me please' }] }));
+  });
+}
