@@ -7,19 +7,15 @@
  *
  * Not a test: nothing here fails on timings.
  */
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type ProxyEvent } from '../src/events/index.js';
+import { MISSING_USAGE, type CallRecord } from '../src/events/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { OPENAI_ENDPOINTS } from '../src/proxy/index.js';
 
 const EVENTS_PER_ROUND = 1_000_000;
 const ROUNDS = 5;
 
-const chat: ProxyEvent = {
-  schema_version: PROXY_EVENT_SCHEMA_VERSION,
-  event_id: 'e',
-  request_id: 'r',
-  started_at: '2026-01-01T00:00:00.000Z',
-  ended_at: '2026-01-01T00:00:00.812Z',
+const chat: CallRecord = {
+  started_ms: Date.parse('2026-01-01T00:00:00.000Z'),
   duration_ms: 812.5,
   upstream_ms: 120.25,
   method: 'POST',
@@ -27,17 +23,12 @@ const chat: ProxyEvent = {
   status: 200,
   project_id: '40684ac3-afac-4e1f-ab1e-b8154aff9649',
   token_id: '0196f5a4-8f3c-7a1e-9d2b-3c4d5e6f7a8b',
-  model: 'gpt-4o-mini',
-  stream: false,
   cache_status: 'bypass',
   usage: { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160, cached_tokens: 64, reasoning_tokens: 0, source: 'provider' },
-  request_body: null,
-  response_body: null,
   error_code: null,
-  aborted: false,
 };
 
-const shapes: Record<string, readonly ProxyEvent[]> = {
+const shapes: Record<string, readonly CallRecord[]> = {
   'chat, 200, with usage': [chat],
   'id in the path, 404, no usage': [{ ...chat, path: '/v1/files/file-abc123/content', status: 404, usage: MISSING_USAGE, cache_status: 'miss' }],
   'refused 401, never upstream': [{ ...chat, status: 401, upstream_ms: null, usage: MISSING_USAGE, project_id: null, token_id: null, cache_status: null, error_code: 'token_not_found' }],
@@ -57,11 +48,11 @@ const metrics = createMetrics({
 });
 
 for (const [name, events] of Object.entries(shapes)) {
-  for (let i = 0; i < 200_000; i++) metrics.record(events[i % events.length] as ProxyEvent); // warm-up
+  for (let i = 0; i < 200_000; i++) metrics.record(events[i % events.length] as CallRecord); // warm-up
   const perEventNs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = process.hrtime.bigint();
-    for (let i = 0; i < EVENTS_PER_ROUND; i++) metrics.record(events[i % events.length] as ProxyEvent);
+    for (let i = 0; i < EVENTS_PER_ROUND; i++) metrics.record(events[i % events.length] as CallRecord);
     perEventNs.push(Number(process.hrtime.bigint() - start) / EVENTS_PER_ROUND);
   }
   perEventNs.sort((a, b) => a - b);

@@ -83,3 +83,24 @@ export const MISSING_USAGE: EventUsage = Object.freeze({
   reasoning_tokens: 0,
   source: 'missing',
 });
+
+/**
+ * What the in-process recorders of calls (the usage ledger, metrics) read of every call: a few
+ * fields of its event, gathered without what is costly to make (event id, ISO times, excerpts,
+ * the request's model), so that the recorders cost next to nothing when no consumer of whole
+ * events is attached. The field names are the event's.
+ */
+export interface CallRecord {
+  /** When the request arrived, in Unix milliseconds (the event's started_at). */
+  readonly started_ms: number;
+  readonly duration_ms: number;
+  readonly upstream_ms: number | null;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly project_id: string | null;
+  readonly token_id: string | null;
+  readonly cache_status: string | null;
+  readonly usage: EventUsage;
+  readonly error_code: string | null;
+}

@@ -1,7 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
 import type { AuditLogStats } from '../audit/index.js';
 import type { CacheCounters, CacheStats } from '../cache/index.js';
-import type { EventBusStats, ProxyEvent } from '../events/index.js';
+import type { CallRecord, EventBusStats } from '../events/index.js';
 import { VERSION } from '../version.js';
 import { registerAuditMetrics, registerBusMetrics, registerCacheMetrics } from './component-metrics.js';
 import { processMetricsRegistry } from './process-metrics.js';
@@ -21,7 +21,7 @@ export interface MetricsSources {
 
 export interface Metrics {
   /** An event recorder of the proxy: takes every call's event, synchronously, and never throws. */
-  readonly record: (event: ProxyEvent) => void;
+  readonly record: (call: CallRecord) => void;
   /** The Prometheus text format's content type. */
   readonly contentType: string;
   /** The text exposition of every metric, read now. */

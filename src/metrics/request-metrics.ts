@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { ProxyEvent } from '../events/index.js';
+import type { CallRecord } from '../events/index.js';
 import { BucketCounts, histogramText, labelValue } from './bucket-histogram.js';
 import type { RouteTemplates } from './route-template.js';
 
@@ -56,7 +56,7 @@ function addTokens(counts: Float64Array, index: number, tokens: number): void {
 
 export interface RequestMetrics {
   /** Records one event; synchronous, never throws. */
-  readonly record: (event: ProxyEvent) => void;
+  readonly record: (call: CallRecord) => void;
   /** The two duration histograms in the text format (the counters are in the registry). */
   histogramsText(): string;
 }
@@ -124,7 +124,7 @@ export function createRequestMetrics(registry: Registry, routeOf: RouteTemplates
     return series;
   }
 
-  function recordTokens(event: ProxyEvent): void {
+  function recordTokens(event: CallRecord): void {
     const { usage, project_id: projectId } = event;
     if (projectId === null || usage.source === 'missing') return;
     let counts = tokens.get(projectId);

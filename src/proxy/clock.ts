@@ -8,7 +8,14 @@ export function unixMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
-/** Unix time in nanoseconds as the X-UPSTREAM-REQUEST-* headers carry it (microsecond precision). */
+/**
+ * Unix time in nanoseconds as the X-UPSTREAM-REQUEST-* headers carry it (microsecond precision).
+ * Printed as seconds and microseconds: two small integers convert to text several times faster
+ * than one 16-digit number.
+ */
 export function nanosHeader(unixMicrosValue: number): string {
-  return `${unixMicrosValue}000`;
+  const seconds = Math.floor(unixMicrosValue / 1_000_000);
+  if (seconds === 0) return `${unixMicrosValue}000`; // no leading zeros
+  const micros = unixMicrosValue - seconds * 1_000_000;
+  return `${seconds}${String(micros + 1_000_000).slice(1)}000`;
 }

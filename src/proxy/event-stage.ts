@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type BodyExcerpt, type EventBus, type EventUsage, type ProxyEvent } from '../events/index.js';
-import { NO_FACTS, UsageMeter, createInjectedUsageStripper, requestFacts, withIncludeUsage, type RequestFacts } from '../usage/index.js';
+import { MISSING_USAGE, type BodyExcerpt, type CallRecord, type EventBus, type EventUsage } from '../events/index.js';
+import { NO_FACTS, UsageMeter, createInjectedUsageStripper, requestFacts, withIncludeUsage, type MeteredAnswer, type RequestFacts } from '../usage/index.js';
+import { createCallDelivery, type EventRecorder } from './call-delivery.js';
 import { unixMicros } from './clock.js';
 import type { Exchange } from './exchange.js';
 import type { ProxyStage } from './stage.js';
-
-/** Takes every event in the process that records it, synchronously (the usage ledger); must not throw. */
-export type EventRecorder = (event: ProxyEvent) => void;
 
 export interface EventStageOptions {
   readonly bus: EventBus;
@@ -51,15 +48,9 @@ function isTextual(exchange: Exchange): boolean {
  * (src/usage). Nothing is built or tapped when neither the bus nor a recorder wants events.
  */
 export function eventStage(options: EventStageOptions): ProxyStage {
-  const { bus, injectStreamUsage, requestExcerptBytes, responseExcerptBytes, redact } = options;
-  const recorders = options.recorders ?? [];
+  const { injectStreamUsage, requestExcerptBytes, responseExcerptBytes, redact } = options;
+  const calls = createCallDelivery(options.bus, options.recorders);
   const METERING = Symbol('metering');
-  const wanted = () => bus.hasSubscribers || recorders.length > 0;
-
-  function deliver(event: ProxyEvent): void {
-    for (const record of recorders) record(event);
-    if (bus.hasSubscribers) bus.publish(event);
-  }
 
   function requestExcerpt(exchange: Exchange, body: Buffer | undefined): BodyExcerpt | null {
     if (requestExcerptBytes === 0 || exchange.method === 'GET' || exchange.method === 'HEAD') return null;
@@ -72,28 +63,51 @@ export function eventStage(options: EventStageOptions): ProxyStage {
     return { text, truncated: body.length > requestExcerptBytes || text === '', bytes: body.length };
   }
 
+  function deliver(exchange: Exchange, endedMicros: number, usage: EventUsage, answer: MeteredAnswer | undefined): void {
+    const call: CallRecord = {
+      started_ms: exchange.startedMicros / 1000,
+      duration_ms: (endedMicros - exchange.startedMicros) / 1000,
+      upstream_ms: exchange.upstreamMs,
+      method: exchange.method,
+      path: exchange.path,
+      status: exchange.status,
+      project_id: exchange.admission?.projectId ?? null,
+      token_id: exchange.admission?.tokenId ?? null,
+      cache_status: exchange.cacheStatus,
+      usage,
+      error_code: exchange.errorCode,
+    };
+    calls.deliver(call, () => {
+      const metering = exchange.slot<Metering>(METERING);
+      // A cache hit never reached beforeUpstream: its body (held for the cache key) still names the model.
+      const facts = metering?.facts ?? (exchange.method === 'POST' ? requestFacts(exchange.requestBody) : NO_FACTS);
+      return {
+        request_id: exchange.requestId,
+        model: facts.model ?? answer?.model ?? null,
+        stream: facts.stream,
+        request_body: requestExcerpt(exchange, metering === undefined ? exchange.requestBody : metering.clientBody),
+        response_body: answer?.responseExcerpt ?? null,
+        aborted: exchange.aborted,
+      };
+    });
+  }
+
   return {
     name: 'events',
     needsBody(exchange) {
-      if (!wanted() || exchange.method !== 'POST' || !isJson(exchange)) return false;
+      if (!calls.wanted() || exchange.method !== 'POST' || !isJson(exchange)) return false;
       const length = Number(exchange.req.headers['content-length'] ?? NaN);
       return length <= MAX_READ_BODY_BYTES;
     },
     beforeUpstream(exchange) {
-      if (!wanted()) return;
+      if (!calls.wanted()) return;
       const clientBody = exchange.requestBody;
       const facts = exchange.method === 'POST' ? requestFacts(clientBody) : NO_FACTS;
-      // Excerpts are for consumers of whole events (a file, the live stream, Redis), not for the ledger.
-      const excerptBytes = bus.hasSubscribers ? responseExcerptBytes : 0;
+      // Excerpts are for consumers of whole events (a file, the live stream, Redis), not for the recorders.
+      const excerptBytes = calls.wantsEvents() ? responseExcerptBytes : 0;
       const meter = exchange.method === 'POST' || excerptBytes > 0 ? new UsageMeter(facts, { excerptBytes, redact }) : undefined;
       exchange.setSlot(METERING, { facts, clientBody, meter } satisfies Metering);
-      if (meter !== undefined) {
-        exchange.addTap({
-          headers: (status, headers) => meter.headers(status, headers),
-          chunk: (chunk) => meter.chunk(chunk),
-          end: (complete) => meter.end(complete),
-        });
-      }
+      if (meter !== undefined) exchange.addTap(meter);
       if (injectStreamUsage && facts.stream && !facts.includeUsage && clientBody !== undefined && exchange.responseTransform === undefined && INCLUDE_USAGE_PATHS.has(exchange.path)) {
         exchange.requestBody = withIncludeUsage(clientBody, facts);
         exchange.responseTransform = (status, headers) =>
@@ -103,43 +117,17 @@ export function eventStage(options: EventStageOptions): ProxyStage {
       }
     },
     complete(exchange) {
-      if (!wanted()) return;
+      if (!calls.wanted()) return;
       const endedMicros = unixMicros();
-      const metering = exchange.slot<Metering>(METERING);
-      // A cache hit never reached beforeUpstream: its body (held for the cache key) still names the model.
-      const facts = metering?.facts ?? (exchange.method === 'POST' ? requestFacts(exchange.requestBody) : NO_FACTS);
-      const answer = metering?.meter?.finish(exchange.aborted);
-      const event: ProxyEvent = {
-        schema_version: PROXY_EVENT_SCHEMA_VERSION,
-        event_id: randomUUID(),
-        request_id: exchange.requestId,
-        started_at: new Date(exchange.startedMicros / 1000).toISOString(),
-        ended_at: new Date(endedMicros / 1000).toISOString(),
-        duration_ms: (endedMicros - exchange.startedMicros) / 1000,
-        upstream_ms: exchange.upstreamMs,
-        method: exchange.method,
-        path: exchange.path,
-        status: exchange.status,
-        project_id: exchange.admission?.projectId ?? null,
-        token_id: exchange.admission?.tokenId ?? null,
-        model: answer?.model ?? facts.model,
-        stream: facts.stream,
-        cache_status: exchange.cacheStatus,
-        usage: MISSING_USAGE,
-        request_body: bus.hasSubscribers ? requestExcerpt(exchange, metering === undefined ? exchange.requestBody : metering.clientBody) : null,
-        response_body: answer?.responseExcerpt ?? null,
-        error_code: exchange.errorCode,
-        aborted: exchange.aborted,
-      };
-      const usage = answer?.usage;
-      if (usage === undefined) deliver(event);
-      else if (!(usage instanceof Promise)) deliver({ ...event, usage });
+      const answer = exchange.slot<Metering>(METERING)?.meter?.finish(exchange.aborted);
+      const usage = answer?.usage ?? MISSING_USAGE;
+      if (!(usage instanceof Promise)) deliver(exchange, endedMicros, usage, answer);
       else
         usage.then(
-          (estimated: EventUsage) => deliver({ ...event, usage: estimated }),
+          (estimated) => deliver(exchange, endedMicros, estimated, answer),
           (error: unknown) => {
             options.onError?.(error);
-            deliver(event);
+            deliver(exchange, endedMicros, MISSING_USAGE, answer);
           },
         );
     },

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_CATALOGUE, isProxyError, type ErrorCode } from '../errors.js';
-import { MISSING_USAGE, PROXY_EVENT_SCHEMA_VERSION, type EventBus, type ProxyEvent } from '../events/index.js';
-import type { EventRecorder } from './event-stage.js';
+import { MISSING_USAGE, type CallRecord, type EventBus } from '../events/index.js';
+import { createCallDelivery, type EventRecorder } from './call-delivery.js';
 import { unixMicros } from './clock.js';
 import { copyResponseHeaders } from './headers.js';
 import type { ProxyLogger } from './index.js';
@@ -55,8 +54,8 @@ function isWebSocketUpgrade(upgrade: string | undefined): boolean {
  * switches protocols the two sockets are piped both ways until either side closes.
  */
 export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHandler {
-  const { policy, auth, events, log, responseTimeoutMs } = options;
-  const recorders = options.recorders ?? [];
+  const { policy, auth, log, responseTimeoutMs } = options;
+  const calls = createCallDelivery(options.events, options.recorders);
   const target = upstreamTarget(options.baseUrl);
   const send = target.isHttps ? httpsRequest : httpRequest;
   const openSockets = new Set<Duplex>();
@@ -108,14 +107,10 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
     socket.resume();
 
     function publish(): void {
-      if (!events.hasSubscribers && recorders.length === 0) return;
+      if (!calls.wanted()) return;
       const endedMicros = unixMicros();
-      const event: ProxyEvent = {
-        schema_version: PROXY_EVENT_SCHEMA_VERSION,
-        event_id: randomUUID(),
-        request_id: requestId,
-        started_at: new Date(startedMicros / 1000).toISOString(),
-        ended_at: new Date(endedMicros / 1000).toISOString(),
+      const call: CallRecord = {
+        started_ms: startedMicros / 1000,
         duration_ms: (endedMicros - startedMicros) / 1000,
         upstream_ms: upstreamMs,
         method,
@@ -123,19 +118,20 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): UpgradeHan
         status,
         project_id: admission?.projectId ?? null,
         token_id: admission?.tokenId ?? null,
-        model: null,
-        stream: false,
         cache_status: null,
         usage: MISSING_USAGE,
+        error_code: errorCode,
+      };
+      calls.deliver(call, () => ({
+        request_id: requestId,
+        model: null,
+        stream: false,
         request_body: null,
         response_body: null,
-        error_code: errorCode,
         aborted: status === 0,
         bytes_in: bytesIn,
         bytes_out: bytesOut,
-      };
-      for (const record of recorders) record(event);
-      if (events.hasSubscribers) events.publish(event);
+      }));
     }
 
     function refuse(code: ErrorCode, message?: string, extraHeaders?: readonly string[]): void {

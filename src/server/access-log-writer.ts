@@ -1,4 +1,5 @@
 import type { DestinationStream } from 'pino';
+import { isoTime } from '../events/index.js';
 import type { AccessLogger } from '../proxy/index.js';
 
 /**
@@ -26,7 +27,7 @@ export function createAccessLogWriter(destination: DestinationStream): AccessLog
 
   return {
     info(fields, message) {
-      pending += `{"level":"info","time":"${new Date().toISOString()}","msg":${JSON.stringify(message)},${JSON.stringify(fields).slice(1)}\n`;
+      pending += `{"level":"info","time":"${isoTime(Date.now())}","msg":${JSON.stringify(message)},${JSON.stringify(fields).slice(1)}\n`;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -7,8 +7,8 @@ import { scheduleWriteBehind } from './write-behind.js';
  * which is passed as is. Declared here so that store/ does not depend on the events module.
  */
 export interface LedgerEntry {
-  /** ISO 8601 UTC: the call is counted in the hour it arrived. */
-  readonly started_at: string;
+  /** Unix milliseconds: the call is counted in the (UTC) hour it arrived. */
+  readonly started_ms: number;
   readonly project_id: string | null;
   readonly token_id: string | null;
   /** HTTP status; 0 when the client left before any status was sent. */
@@ -57,26 +57,19 @@ interface PendingRow {
   readonly counts: UsageCounts;
 }
 
-/** Hour key → token id → sums. A token belongs to one project, so the token id is the key. */
-type PendingHours = Map<string, Map<string, PendingRow>>;
+/** Hour (hours since 1970, UTC) → token id → sums. A token belongs to one project, so the token id is the key. */
+type PendingHours = Map<number, Map<string, PendingRow>>;
 
-const ISO_LENGTH = 24; // 2026-12-02T05:17:33.123Z
-
-/** `2026-12-02T05` of an ISO time (toISOString's shape: no parsing); undefined when not a time. */
-function hourKeyOf(startedAt: string): string | undefined {
-  if (startedAt.length === ISO_LENGTH && startedAt.charCodeAt(13) === 0x3a /* : */) return startedAt.slice(0, 13);
-  const ms = Date.parse(startedAt);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 13);
-}
+const HOUR_MS = 3_600_000;
 
 export function createUsageLedger(database: Database, options: UsageLedgerOptions = {}): UsageLedger {
   let pending: PendingHours = new Map();
 
-  function rowOf(hourKey: string, projectId: string, tokenId: string): PendingRow {
-    let tokens = pending.get(hourKey);
+  function rowOf(hour: number, projectId: string, tokenId: string): PendingRow {
+    let tokens = pending.get(hour);
     if (tokens === undefined) {
       tokens = new Map();
-      pending.set(hourKey, tokens);
+      pending.set(hour, tokens);
     }
     let row = tokens.get(tokenId);
     if (row === undefined) {
@@ -89,9 +82,8 @@ export function createUsageLedger(database: Database, options: UsageLedgerOption
   function record(entry: LedgerEntry): void {
     const { project_id: projectId, token_id: tokenId } = entry;
     if (projectId === null || tokenId === null) return;
-    const hourKey = hourKeyOf(entry.started_at);
-    if (hourKey === undefined) return;
-    const counts = rowOf(hourKey, projectId, tokenId).counts;
+    if (!Number.isFinite(entry.started_ms)) return;
+    const counts = rowOf(Math.floor(entry.started_ms / HOUR_MS), projectId, tokenId).counts;
     const { usage, status } = entry;
     counts.requests += 1;
     if (status >= 400 || status === 0) counts.errors += 1;
@@ -113,8 +105,8 @@ export function createUsageLedger(database: Database, options: UsageLedgerOption
   }
 
   function mergeBack(batch: PendingHours): void {
-    for (const [hourKey, tokens] of batch) {
-      for (const [tokenId, row] of tokens) addUsageCounts(rowOf(hourKey, row.projectId, tokenId).counts, row.counts);
+    for (const [hour, tokens] of batch) {
+      for (const [tokenId, row] of tokens) addUsageCounts(rowOf(hour, row.projectId, tokenId).counts, row.counts);
     }
   }
 
@@ -122,8 +114,8 @@ export function createUsageLedger(database: Database, options: UsageLedgerOption
     const batch = pending;
     pending = new Map();
     const deltas: UsageHourDelta[] = [];
-    for (const [hourKey, tokens] of batch) {
-      const hourStart = new Date(`${hourKey}:00:00.000Z`);
+    for (const [hour, tokens] of batch) {
+      const hourStart = new Date(hour * HOUR_MS);
       for (const [tokenId, row] of tokens) deltas.push({ hourStart, projectId: row.projectId, tokenId, counts: row.counts });
     }
     try {

@@ -10,28 +10,66 @@ export interface RequestFacts {
 
 export const NO_FACTS: RequestFacts = Object.freeze({ model: null, stream: false, includeUsage: false, json: undefined });
 
-/** Parses a request body that looks like a JSON object; anything else yields NO_FACTS. */
+const STREAM_KEY = Buffer.from('"stream"');
+
+/**
+ * The facts of a request body that looks like a JSON object; anything else yields NO_FACTS.
+ * Most calls do not stream, and then nothing on the request path needs the parsed body: a body
+ * without a `"stream"` key is parsed only when its model or JSON is asked for (an event for a
+ * consumer of whole events, an estimate of a cut call). A `"stream"` inside a string value
+ * cannot match: the quotes of a string's content are escaped.
+ */
 export function requestFacts(body: Buffer | undefined): RequestFacts {
   if (body === undefined || body.length === 0) return NO_FACTS;
   // Cheap check first: the first non-blank byte of a JSON object.
   let first = 0;
   while (first < body.length && (body[first] === 0x20 || body[first] === 0x0a || body[first] === 0x0d || body[first] === 0x09)) first++;
   if (body[first] !== 0x7b) return NO_FACTS;
+  return body.indexOf(STREAM_KEY) === -1 ? new UnparsedFacts(body) : parsedFacts(body);
+}
+
+function parseObject(body: Buffer): Record<string, unknown> | undefined {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    return NO_FACTS;
+    return undefined;
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return NO_FACTS;
-  const object = json as Record<string, unknown>;
+  return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+}
+
+function modelOf(object: Record<string, unknown> | undefined): string | null {
+  return typeof object?.model === 'string' ? object.model : null;
+}
+
+function parsedFacts(body: Buffer): RequestFacts {
+  const object = parseObject(body);
+  if (object === undefined) return NO_FACTS;
   const options = object.stream_options;
   return {
-    model: typeof object.model === 'string' ? object.model : null,
+    model: modelOf(object),
     stream: object.stream === true,
     includeUsage: typeof options === 'object' && options !== null && (options as Record<string, unknown>).include_usage === true,
     json: object,
   };
+}
+
+/** A body without a `"stream"` key: not streamed; parsed on the first read of its model or JSON. */
+class UnparsedFacts implements RequestFacts {
+  readonly stream = false;
+  readonly includeUsage = false;
+  private parsed: Record<string, unknown> | undefined | null = null;
+
+  constructor(private readonly body: Buffer) {}
+
+  get json(): Record<string, unknown> | undefined {
+    if (this.parsed === null) this.parsed = parseObject(this.body);
+    return this.parsed;
+  }
+
+  get model(): string | null {
+    return modelOf(this.json);
+  }
 }
 
 /**

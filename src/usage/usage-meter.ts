@@ -62,6 +62,7 @@ class ExcerptBuffer {
 export interface MeteredAnswer {
   /** A promise when the usage has to be estimated with a tokenizer, or a compressed body decoded. */
   readonly usage: EventUsage | Promise<EventUsage>;
+  /** The model a streamed answer named (read only for estimates); the request's model is in its facts. */
   readonly model: string | null;
   readonly responseExcerpt: BodyExcerpt | null;
 }
@@ -156,9 +157,10 @@ export class UsageMeter {
     // The client has its whole answer before the upstream response reports its own end.
     if (!this.ended) this.end(!aborted);
     if (this.inflated !== undefined && this.complete) {
-      return { usage: this.inflated.then(() => this.usage(aborted)), model: this.model(), responseExcerpt: this.responseExcerpt() };
+      return { usage: this.inflated.then(() => this.usage(aborted)), model: this.responseModel, responseExcerpt: this.responseExcerpt() };
     }
-    return { usage: this.usage(aborted), model: this.model(), responseExcerpt: this.responseExcerpt() };
+    const usage = this.usage(aborted); // first: an estimate learns the response's model
+    return { usage, model: this.responseModel, responseExcerpt: this.responseExcerpt() };
   }
 
   private model(): string | null {

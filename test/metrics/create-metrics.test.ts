@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MISSING_USAGE, type EventBusStats, type EventUsage, type ProxyEvent } from '../../src/events/index.js';
+import { MISSING_USAGE, type CallRecord, type EventBusStats, type EventUsage } from '../../src/events/index.js';
 import { createMetrics, type MetricsSources } from '../../src/metrics/index.js';
 import { OPENAI_ENDPOINTS } from '../../src/proxy/index.js';
 import { parseExposition } from '../support/prometheus-text.js';
-import { sampleEvent } from '../support/proxy-event.js';
+import { sampleCall } from '../support/proxy-event.js';
 
-function event(overrides: Partial<ProxyEvent> = {}): ProxyEvent {
-  return sampleEvent({ project_id: 'p1', token_id: 't1', duration_ms: 1000, upstream_ms: 200, ...overrides });
+function event(overrides: Partial<CallRecord> = {}): CallRecord {
+  return sampleCall({ project_id: 'p1', token_id: 't1', duration_ms: 1000, upstream_ms: 200, ...overrides });
 }
 
 const usage = (source: EventUsage['source'], prompt: number, completion: number, cached = 0, reasoning = 0): EventUsage => ({

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleEvent } from '../support/proxy-event.js';
-import { type EventUsage, type ProxyEvent } from '../../src/events/index.js';
+import { sampleCall } from '../support/proxy-event.js';
+import { type CallRecord, type EventUsage } from '../../src/events/index.js';
 import {
   DatabaseLockedError,
   createUsageLedger,
@@ -20,11 +20,10 @@ const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 
 /** A proxy event as the event stage builds it, with the fields the ledger reads set by the test. */
-function event(fields: Partial<ProxyEvent> & { at: number }): ProxyEvent {
+function event(fields: Partial<CallRecord> & { at: number }): CallRecord {
   const { at, ...rest } = fields;
-  return sampleEvent({
-    started_at: new Date(at).toISOString(),
-    ended_at: new Date(at + 5).toISOString(),
+  return sampleCall({
+    started_ms: at,
     duration_ms: 5,
     upstream_ms: 4,
     project_id: 'project-a',
@@ -75,7 +74,7 @@ describe.skipIf(unavailable !== undefined)(`usage ledger (${name})`, () => {
     const ledger = createUsageLedger(database, { flushIntervalMs: 60_000 });
     ledger.record(event({ at: T0 + 1_000, usage: usage(10, 5, { cached_tokens: 4, reasoning_tokens: 2 }) }));
     ledger.record(event({ at: T0 + 2_000, status: 502, upstream_ms: 30, error_code: 'upstream_error' }));
-    ledger.record(event({ at: T0 + 3_000, status: 0, upstream_ms: 6, aborted: true, usage: usage(7, 3, { source: 'estimated' }) }));
+    ledger.record(event({ at: T0 + 3_000, status: 0, upstream_ms: 6, usage: usage(7, 3, { source: 'estimated' }) }));
     ledger.record(event({ at: T0 + 4_000, upstream_ms: null, cache_status: 'hit', usage: usage(10, 5) })); // no tokens spent upstream
     ledger.record(event({ at: T0 + 5_000, status: 429, upstream_ms: null, error_code: 'rate_limit_exceeded' }));
     ledger.record(event({ at: T0 + 6_000, cache_status: 'miss' }));
