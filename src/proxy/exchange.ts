@@ -42,7 +42,7 @@ export class Exchange {
   cacheStatus: string | null = null;
   private pathCache: string | undefined = undefined;
   /** What stages keep about this exchange between their hooks (see slot()); created on first use. */
-  private slots: Map<symbol, unknown> | undefined = undefined;
+  private slots: Record<symbol, unknown> | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -80,11 +80,12 @@ export class Exchange {
    * collection, which under load costs memory and time on every request.
    */
   slot<T>(key: symbol): T | undefined {
-    return this.slots?.get(key) as T | undefined;
+    return this.slots?.[key] as T | undefined;
   }
 
+  /** A plain object rather than a Map: a few symbol-keyed properties cost less than a hash table per request. */
   setSlot(key: symbol, value: unknown): void {
-    (this.slots ??= new Map()).set(key, value);
+    (this.slots ??= {})[key] = value;
   }
 
   addTap(tap: ResponseTap): void {

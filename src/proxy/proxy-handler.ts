@@ -170,13 +170,11 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       runStages(exchange);
       return;
     }
-    bodyReader.read(req, maxRequestBytes).then(
-      (body) => {
-        exchange.requestBody = body;
-        runStages(exchange);
-      },
-      (error: unknown) => fail(exchange, error),
-    );
+    bodyReader.read(req, maxRequestBytes, (error, body) => {
+      if (error !== undefined) return fail(exchange, error);
+      exchange.requestBody = body;
+      runStages(exchange);
+    });
   }
 
   /**

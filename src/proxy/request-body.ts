@@ -9,10 +9,11 @@ import { ProxyError } from '../errors.js';
  */
 export interface BodyReader {
   /**
-   * The whole body. Rejects with request_too_large once it outgrows `limit` (after reading and
-   * discarding the rest, so the client is still listening for the 413), or body_timeout.
+   * Reads the whole body, then calls `done` with it, or with request_too_large once it outgrows
+   * `limit` (after reading and discarding the rest, so the client is still listening for the
+   * 413), body_timeout, or canceled. A callback, not a promise: this runs for most requests.
    */
-  read(req: IncomingMessage, limit: number): Promise<Buffer>;
+  read(req: IncomingMessage, limit: number, done: (error: ProxyError | undefined, body: Buffer | undefined) => void): void;
   /**
    * Reads and discards what is left of a body the proxy refused, so the client can read the
    * refusal instead of a reset; resolves false (and closes the connection) past `maxBytes`.
@@ -21,22 +22,79 @@ export interface BodyReader {
   close(): void;
 }
 
-interface ReadInProgress {
-  readonly req: IncomingMessage;
-  bytes: number;
-  windowStartMs: number;
-  bytesAtWindowStart: number;
-  readonly fail: (error: ProxyError) => void;
-}
-
 /** Beyond this, a refused body is not read to its end: the connection is closed instead. */
 export const MAX_DRAIN_BYTES = 1024 * 1024 * 1024;
 
 /** The least a body must deliver per window: 64 KiB per 30 s is about 2 KiB/s. */
 export const MIN_BYTES_PER_WINDOW = 64 * 1024;
 
+type Done = (error: ProxyError | undefined, body: Buffer | undefined) => void;
+
+/**
+ * One body being read: its chunks up to `keepBytes` (none when draining), its pace, and the
+ * listeners it put on the request (arrow fields, so that they can be taken off again).
+ */
+class BodyRead {
+  bytes = 0;
+  windowStartMs = Date.now();
+  bytesAtWindowStart = 0;
+  private readonly chunks: Buffer[] = [];
+  private overflowed = false;
+  private settled = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    /** Chunks are kept up to this many bytes, past it the body is read on, then refused; none are kept when undefined (draining). */
+    private readonly keepBytes: number | undefined,
+    /** Past this many bytes the read stops at once (request_too_large). */
+    private readonly maxBytes: number,
+    private readonly reads: Set<BodyRead>,
+    private readonly done: Done,
+  ) {
+    reads.add(this);
+    req.on('data', this.onData);
+    req.once('end', this.onEnd);
+    req.once('aborted', this.onAborted);
+    req.once('error', this.onAborted);
+    req.resume(); // also after an unpipe(), which leaves the stream paused
+  }
+
+  fail(error: ProxyError): void {
+    this.settle(error, undefined);
+  }
+
+  private settle(error: ProxyError | undefined, body: Buffer | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reads.delete(this);
+    this.req.removeListener('data', this.onData);
+    this.req.removeListener('end', this.onEnd);
+    this.req.removeListener('aborted', this.onAborted);
+    this.req.removeListener('error', this.onAborted);
+    this.done(error, body);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.bytes += chunk.length;
+    if (this.keepBytes !== undefined) {
+      if (this.bytes <= this.keepBytes) this.chunks.push(chunk);
+      else this.overflowed = true;
+    }
+    if (this.bytes > this.maxBytes) this.fail(new ProxyError('request_too_large'));
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.overflowed) this.settle(new ProxyError('request_too_large'), undefined);
+    else this.settle(undefined, this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks));
+  };
+
+  private readonly onAborted = (): void => {
+    this.fail(new ProxyError('canceled'));
+  };
+}
+
 export function createBodyReader(windowMs: number): BodyReader {
-  const reads = new Set<ReadInProgress>();
+  const reads = new Set<BodyRead>();
   const sweepMs = Math.max(50, Math.min(1000, Math.floor(windowMs / 4)));
   const timer = setInterval(() => {
     const now = Date.now();
@@ -52,72 +110,16 @@ export function createBodyReader(windowMs: number): BodyReader {
   }, sweepMs);
   timer.unref();
 
-  /** Feeds every chunk to `onChunk` until the body ends; rejects on silence or a broken connection. */
-  function consume(req: IncomingMessage, onChunk: (chunk: Buffer, read: ReadInProgress) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const read: ReadInProgress = {
-        req,
-        bytes: 0,
-        windowStartMs: Date.now(),
-        bytesAtWindowStart: 0,
-        fail(error) {
-          finish();
-          reject(error);
-        },
-      };
-      function finish(): void {
-        reads.delete(read);
-        req.removeListener('data', onData);
-        req.removeListener('end', onEnd);
-        req.removeListener('aborted', onAborted);
-        req.removeListener('error', onAborted);
-      }
-      function onData(chunk: Buffer): void {
-        read.bytes += chunk.length;
-        onChunk(chunk, read);
-      }
-      function onEnd(): void {
-        finish();
-        resolve();
-      }
-      function onAborted(): void {
-        finish();
-        reject(new ProxyError('canceled'));
-      }
-      reads.add(read);
-      req.on('data', onData);
-      req.once('end', onEnd);
-      req.once('aborted', onAborted);
-      req.once('error', onAborted);
-      req.resume(); // also after an unpipe(), which leaves the stream paused
-    });
-  }
-
-  async function drain(req: IncomingMessage, maxBytes: number): Promise<boolean> {
-    if (req.complete) return true;
-    let tooMuch = false;
-    await consume(req, (_chunk, read) => {
-      if (read.bytes > maxBytes && !tooMuch) {
-        tooMuch = true;
-        read.fail(new ProxyError('request_too_large'));
-      }
-    }).catch(() => undefined);
-    return !tooMuch && req.complete;
-  }
-
   return {
-    async read(req, limit) {
-      const chunks: Buffer[] = [];
-      let overflow = false;
-      await consume(req, (chunk, read) => {
-        if (read.bytes <= limit) chunks.push(chunk);
-        else if (!overflow) overflow = true;
-        else if (read.bytes > limit + MAX_DRAIN_BYTES) read.fail(new ProxyError('request_too_large'));
-      });
-      if (overflow) throw new ProxyError('request_too_large');
-      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    read(req, limit, done) {
+      new BodyRead(req, limit, limit + MAX_DRAIN_BYTES, reads, done);
     },
-    drain,
+    drain(req, maxBytes) {
+      if (req.complete) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        new BodyRead(req, undefined, maxBytes, reads, (error) => resolve(error === undefined && req.complete));
+      });
+    },
     close: () => clearInterval(timer),
   };
 }
