@@ -52,10 +52,11 @@ class BodyRead {
     private readonly done: Done,
   ) {
     reads.add(this);
+    // on(), not once(): each once() wraps its listener in a new function. `settled` makes them one-shot.
     req.on('data', this.onData);
-    req.once('end', this.onEnd);
-    req.once('aborted', this.onAborted);
-    req.once('error', this.onAborted);
+    req.on('end', this.onEnd);
+    req.on('aborted', this.onAborted);
+    req.on('error', this.onAborted);
     req.resume(); // also after an unpipe(), which leaves the stream paused
   }
 
@@ -67,14 +68,19 @@ class BodyRead {
     if (this.settled) return;
     this.settled = true;
     this.reads.delete(this);
-    this.req.removeListener('data', this.onData);
-    this.req.removeListener('end', this.onEnd);
-    this.req.removeListener('aborted', this.onAborted);
-    this.req.removeListener('error', this.onAborted);
+    // A body read to its end emits nothing more that matters: its listeners stay, settled. One
+    // cut short may be read on (drained), so they come off.
+    if (error !== undefined) {
+      this.req.removeListener('data', this.onData);
+      this.req.removeListener('end', this.onEnd);
+      this.req.removeListener('aborted', this.onAborted);
+      this.req.removeListener('error', this.onAborted);
+    }
     this.done(error, body);
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.settled) return;
     this.bytes += chunk.length;
     if (this.keepBytes !== undefined) {
       if (this.bytes <= this.keepBytes) this.chunks.push(chunk);
