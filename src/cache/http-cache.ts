@@ -33,8 +33,11 @@ export interface CacheRequest {
   readonly headers: IncomingHttpHeaders;
   /** The whole request body (a cacheable POST must be read before the lookup). */
   readonly body: Buffer | undefined;
-  /** Aborted when the client leaves: a coalesced wait ends at once. */
-  readonly signal?: AbortSignal;
+  /**
+   * A signal aborted when the client leaves, so that a coalesced wait ends at once; asked for only
+   * when the lookup has to wait (an AbortSignal per request would cost more than a hit).
+   */
+  readonly cancellation?: () => AbortSignal;
 }
 
 /** Serve this without calling upstream: status, headers (stored + cache headers + Age), body. */
@@ -313,7 +316,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     if (!plan.mayUseStored || plan.optInSeconds === undefined) return forward(plan, request, key, fwd, undefined);
     const flight = coalescer.join(key.storageKey);
     if (flight.leader) return lead(plan, request, key, fwd, flight);
-    const shared = await flight.wait(request.signal);
+    const shared = await flight.wait(request.cancellation?.());
     if (shared !== undefined) {
       const served = serve(plan, request, key, shared, true);
       if (typeof served !== 'string') return served;
@@ -344,7 +347,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         },
       });
     }
-    const shared = await pollStore(key.storageKey, request.signal);
+    const shared = await pollStore(key.storageKey, request.cancellation?.());
     if (shared !== undefined) {
       const served = serve(plan, request, key, shared, true);
       if (typeof served !== 'string') {

@@ -40,6 +40,7 @@ function headerText(value: string | readonly string[] | undefined): string {
 }
 
 function isJsonMediaType(contentType: string): boolean {
+  if (contentType === 'application/json') return true; // what nearly every client sends
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || type.endsWith('+json');
 }
@@ -47,9 +48,27 @@ function isJsonMediaType(contentType: string): boolean {
 /** What of the body goes into the key: its canonical JSON, or its bytes when it is not JSON. */
 export type KeyedBody = { readonly kind: 'none' } | { readonly kind: 'json'; readonly data: string } | { readonly kind: 'bytes'; readonly data: Buffer };
 
+/**
+ * Canonical JSON of recently seen small bodies, by their text: a request that hits the cache is
+ * by nature one whose body was seen before, and canonicalising it again is most of a hit's cost.
+ * Bounded in entries and body size (at most about 1 MiB of text); the oldest entry goes first.
+ */
+const MEMO_MAX_BODY_BYTES = 2048;
+const MEMO_MAX_ENTRIES = 256;
+const canonicalMemo = new Map<string, string | undefined>();
+
+function memoisedCanonicalJson(text: string): string | undefined {
+  if (text.length > MEMO_MAX_BODY_BYTES) return canonicalJson(text);
+  if (canonicalMemo.has(text)) return canonicalMemo.get(text);
+  const canonical = canonicalJson(text);
+  if (canonicalMemo.size >= MEMO_MAX_ENTRIES) canonicalMemo.delete(canonicalMemo.keys().next().value as string);
+  canonicalMemo.set(text, canonical);
+  return canonical;
+}
+
 export function keyedBody(body: Buffer | undefined, contentType: string): KeyedBody {
   if (body === undefined || body.length === 0) return { kind: 'none' };
-  const canonical = isJsonMediaType(contentType) ? canonicalJson(body.toString('utf8')) : undefined;
+  const canonical = isJsonMediaType(contentType) ? memoisedCanonicalJson(body.toString('utf8')) : undefined;
   return canonical === undefined ? { kind: 'bytes', data: body } : { kind: 'json', data: canonical };
 }
 

@@ -25,12 +25,15 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const { maxBytes, maxObjectBytes } = options;
   const now = options.now ?? Date.now;
   const slots = new Map<string, Slot>();
+  /** The key inserted or touched last (the Map's newest): touching it again needs no re-insert. */
+  let newest: string | undefined;
   let bytes = 0;
   let evictions = 0;
 
   function remove(key: string, slot: Slot): void {
     slots.delete(key);
     bytes -= slot.bytes;
+    if (key === newest) newest = undefined;
   }
 
   function getNow(key: string): CachedResponse | undefined {
@@ -40,8 +43,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       remove(key, slot);
       return undefined;
     }
-    slots.delete(key);
-    slots.set(key, slot);
+    if (key !== newest) {
+      slots.delete(key);
+      slots.set(key, slot);
+      newest = key;
+    }
     return slot.entry;
   }
 
@@ -51,6 +57,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     const size = entryBytes(entry);
     if (size > maxObjectBytes || size > maxBytes || ttlMs <= 0) return false;
     slots.set(key, { entry, bytes: size, expiresAt: now() + ttlMs });
+    newest = key;
     bytes += size;
     for (const [oldestKey, oldest] of slots) {
       if (bytes <= maxBytes) break;
@@ -84,6 +91,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     stats: (): Promise<StoreStats> => Promise.resolve({ entries: slots.size, bytes, evictions }),
     close() {
       slots.clear();
+      newest = undefined;
       bytes = 0;
       return Promise.resolve();
     },

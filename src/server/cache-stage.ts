@@ -91,10 +91,17 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
   async function lookUp(exchange: Exchange, plan: RequestPlan): Promise<boolean> {
     const admission = exchange.admission;
     if (admission === undefined) return false;
-    // Ends a coalescing wait when the client leaves; no longer listened for once the lookup is over.
-    const controller = new AbortController();
-    const abortLookup = () => controller.abort();
-    exchange.res.once('close', abortLookup);
+    // Ends a coalescing wait when the client leaves; made only for a wait, listened for until the lookup is over.
+    let controller: AbortController | undefined;
+    const abortLookup = () => controller?.abort();
+    const cancellation = (): AbortSignal => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (exchange.res.destroyed) controller.abort();
+        else exchange.res.once('close', abortLookup);
+      }
+      return controller.signal;
+    };
     let lookup;
     try {
       lookup = await cache.lookup(plan, {
@@ -102,10 +109,10 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
         url: exchange.url,
         headers: exchange.req.headers,
         body: exchange.requestBody,
-        signal: controller.signal,
+        cancellation,
       });
     } finally {
-      exchange.res.removeListener('close', abortLookup);
+      if (controller !== undefined) exchange.res.removeListener('close', abortLookup);
     }
     if (lookup.kind === 'hit') {
       await serveHit(exchange, lookup);

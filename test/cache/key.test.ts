@@ -38,6 +38,18 @@ describe('keyedBody', () => {
     expect(keyed('{"a":1}', 'application/vnd.api+json').kind).toBe('json');
   });
 
+  it('gives the same canonical JSON for a body seen before, and a fresh one for a new body', () => {
+    const body = '{"b":1,"a":[true,null]}';
+    const first = keyed(body, json);
+    expect(keyed(body, json)).toEqual(first);
+    expect(first).toEqual({ kind: 'json', data: '{"a":[true,null],"b":1}' });
+    for (let i = 0; i < 600; i++) expect(keyed(`{"n":${i},"m":"x"}`, json)).toEqual({ kind: 'json', data: `{"m":"x","n":${i}}` });
+    expect(keyed(body, json)).toEqual(first); // after its memo entry was pushed out
+    expect(keyed('not json', json)).toEqual(keyed('not json', json));
+    const large = `{"z":"${'x'.repeat(5000)}","a":1}`;
+    expect(keyed(large, json)).toEqual({ kind: 'json', data: `{"a":1,"z":"${'x'.repeat(5000)}"}` });
+  });
+
   it('tells different values apart', () => {
     expect(keyed('{"a":[1,2]}', json)).not.toEqual(keyed('{"a":[2,1]}', json));
     expect(keyed('{"a":"1"}', json)).not.toEqual(keyed('{"a":1}', json));

@@ -37,6 +37,23 @@ describe('memory store', () => {
     }
   });
 
+  it('keeps the order of use when the newest entry is read again and again', async () => {
+    const store = createMemoryStore({ maxBytes: one * 2, maxObjectBytes: one });
+    await store.set('p:a', makeEntry(1000), 60_000);
+    await store.set('p:b', makeEntry(1000), 60_000);
+    for (let i = 0; i < 3; i++) expect(store.getNow('p:b')).toBeDefined(); // already the newest
+    expect(store.getNow('p:a')).toBeDefined(); // now a is the newest, b the oldest
+    await store.set('p:c', makeEntry(1000), 60_000);
+    expect(store.getNow('p:b')).toBeUndefined();
+    expect(store.getNow('p:a')).toBeDefined();
+    await store.delete('p:a'); // the newest gone: the next read of c must still move it up
+    await store.set('p:d', makeEntry(1000), 60_000);
+    expect(store.getNow('p:c')).toBeDefined();
+    await store.set('p:e', makeEntry(1000), 60_000);
+    expect(store.getNow('p:d')).toBeUndefined();
+    expect(store.getNow('p:c')).toBeDefined();
+  });
+
   it('refuses objects over maxObjectBytes, dropping the older answer under that key', async () => {
     const store = createMemoryStore({ maxBytes: one * 10, maxObjectBytes: one });
     expect(await store.set('p:a', makeEntry(1000), 60_000)).toBe(true);
