@@ -17,6 +17,8 @@ export interface StoreStats {
 export interface CacheStore {
   readonly name: 'in-memory' | 'redis';
   get(key: string): Promise<CachedResponse | undefined>;
+  /** Stores in this process only: get() without a promise, so that a hit is answered synchronously. */
+  getNow?(key: string): CachedResponse | undefined;
   /** Keeps the entry for ttlMs; false when it was not kept (over the object size cap). */
   set(key: string, entry: CachedResponse, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<boolean>;

@@ -9,6 +9,7 @@ import { deriveKey, varyMatches, varyValues, type CacheKey } from './key.js';
 import { currentAge, decideStorage, judgeStored, planRequest, type RequestBypass, type RequestPlan, type StoreTiming } from './policy.js';
 
 type LeaderFlight = Extract<Flight<CachedResponse>, { leader: true }>;
+type FollowerFlight = Extract<Flight<CachedResponse>, { leader: false }>;
 
 export interface HttpCacheOptions {
   readonly store: CacheStore;
@@ -114,7 +115,8 @@ export interface HttpCache {
    * the answer carries no cache headers: the cache costs nothing when it does nothing).
    */
   plan(method: string, headers: IncomingHttpHeaders): RequestPlan | RequestBypass;
-  lookup(plan: RequestPlan, request: CacheRequest): Promise<CacheLookup>;
+  /** Synchronous when the store is in this process and the answer is a hit or a plain forward. */
+  lookup(plan: RequestPlan, request: CacheRequest): CacheLookup | Promise<CacheLookup>;
   purge(filter: PurgeFilter): Promise<number>;
   /** The store's entries and bytes (on Redis: a SCAN of every key) and this process's counts. */
   stats(): Promise<CacheStats>;
@@ -289,8 +291,12 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     };
   }
 
-  async function lookup(plan: RequestPlan, request: CacheRequest): Promise<CacheLookup> {
+  function lookup(plan: RequestPlan, request: CacheRequest): CacheLookup | Promise<CacheLookup> {
     const key = deriveKey({ projectId: request.projectId, method: plan.method, url: request.url, headers: request.headers, body: request.body });
+    return store.getNow === undefined ? lookupStored(plan, request, key) : decide(plan, request, key, store.getNow(key.storageKey));
+  }
+
+  async function lookupStored(plan: RequestPlan, request: CacheRequest, key: CacheKey): Promise<CacheLookup> {
     let entry: CachedResponse | undefined;
     try {
       entry = await store.get(key.storageKey);
@@ -301,6 +307,11 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       if (plan.onlyIfCached) return { kind: 'unsatisfiable', headers: forwardHeaders(key.shortKey, { fwd: 'bypass', detail: 'backend-down' }) };
       return { kind: 'forward', key, headers: missHeaders(plan, key, { fwd: 'bypass', detail: 'backend-down' }), tap: undefined };
     }
+    return decide(plan, request, key, entry);
+  }
+
+  /** What to do with the stored entry (or none): serve it, forward, or wait for an identical request in flight. */
+  function decide(plan: RequestPlan, request: CacheRequest, key: CacheKey, entry: CachedResponse | undefined): CacheLookup | Promise<CacheLookup> {
     let fwd: ForwardReason = 'uri-miss';
     if (entry !== undefined) {
       const served = serve(plan, request, key, entry, false);
@@ -316,6 +327,11 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     if (!plan.mayUseStored || plan.optInSeconds === undefined) return forward(plan, request, key, fwd, undefined);
     const flight = coalescer.join(key.storageKey);
     if (flight.leader) return lead(plan, request, key, fwd, flight);
+    return follow(plan, request, key, flight);
+  }
+
+  /** Waits for the identical request in flight, then serves its answer, or goes upstream. */
+  async function follow(plan: RequestPlan, request: CacheRequest, key: CacheKey, flight: FollowerFlight): Promise<CacheLookup> {
     const shared = await flight.wait(request.cancellation?.());
     if (shared !== undefined) {
       const served = serve(plan, request, key, shared, true);
@@ -328,11 +344,21 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
    * The local leader of a miss. With a shared store it also takes the key's short lock; when
    * another instance holds it, it waits for that instance's entry (bounded), then goes upstream.
    */
-  async function lead(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: LeaderFlight): Promise<CacheLookup> {
-    if (store.tryLock === undefined) return forward(plan, request, key, fwd, flight);
+  function lead(plan: RequestPlan, request: CacheRequest, key: CacheKey, fwd: ForwardReason, flight: LeaderFlight): CacheLookup | Promise<CacheLookup> {
+    return store.tryLock === undefined ? forward(plan, request, key, fwd, flight) : leadAcrossInstances(plan, request, key, fwd, flight, store.tryLock.bind(store));
+  }
+
+  async function leadAcrossInstances(
+    plan: RequestPlan,
+    request: CacheRequest,
+    key: CacheKey,
+    fwd: ForwardReason,
+    flight: LeaderFlight,
+    tryLock: NonNullable<CacheStore['tryLock']>,
+  ): Promise<CacheLookup> {
     let locked: boolean;
     try {
-      locked = await store.tryLock(key.storageKey, coalesceWaitMs);
+      locked = await tryLock(key.storageKey, coalesceWaitMs);
     } catch (error) {
       backendFailed(error);
       locked = true; // nothing to coordinate with: go upstream (the store write will be tried anyway)

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { replayBody, type CacheHit, type CacheTap, type HttpCache, type RequestPlan } from '../cache/index.js';
+import { replayBody, type CacheHit, type CacheLookup, type CacheTap, type HttpCache, type RequestPlan } from '../cache/index.js';
 import { ProxyError } from '../errors.js';
 import type { UsageWriter } from '../store/index.js';
 import { appendCorsHeaders } from '../proxy/cors.js';
@@ -54,21 +54,25 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
     return plan;
   }
 
-  async function serveHit(exchange: Exchange, hit: CacheHit): Promise<void> {
+  /** Counts the hit against its token and replays it; synchronous unless the token is capped (a counted admission). */
+  function serveHit(exchange: Exchange, hit: CacheHit): true | Promise<true> {
     const admission = exchange.admission;
     if (admission === undefined) throw new ProxyError('internal_error');
-    await auth.consume(admission);
+    const counting = auth.consume(admission);
+    if (counting === undefined) return replayHit(exchange, admission.tokenId, hit);
+    return counting.then(() => replayHit(exchange, admission.tokenId, hit));
+  }
+
+  function replayHit(exchange: Exchange, tokenId: string, hit: CacheHit): true {
     exchange.consumed = true;
-    usage.recordCacheHit(admission.tokenId, now());
+    usage.recordCacheHit(tokenId, now());
     exchange.cacheStatus = 'hit';
     const { res } = exchange;
-    if (res.destroyed) return;
+    if (res.destroyed) return true;
     res.writeHead(hit.status, hitHeaders(hit, exchange));
-    if (exchange.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    void replayBody(res, hit.chunks, hit.gapsMs, { mode: hit.eventStream ? options.streamReplay : 'fast', maxGapMs: MAX_REPLAY_GAP_MS });
+    if (exchange.method === 'HEAD') res.end();
+    else void replayBody(res, hit.chunks, hit.gapsMs, { mode: hit.eventStream ? options.streamReplay : 'fast', maxGapMs: MAX_REPLAY_GAP_MS });
+    return true;
   }
 
   function tapFor(exchange: Exchange, tap: CacheTap): void {
@@ -87,8 +91,11 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
     });
   }
 
-  /** Looks the request up: a hit is answered here (true); a miss goes upstream with a tap. */
-  async function lookUp(exchange: Exchange, plan: RequestPlan): Promise<boolean> {
+  /**
+   * Looks the request up: a hit is answered here (true); a miss goes upstream with a tap. From the
+   * in-memory store, without a promise unless the request waits for an identical one in flight.
+   */
+  function lookUp(exchange: Exchange, plan: RequestPlan): boolean | Promise<boolean> {
     const admission = exchange.admission;
     if (admission === undefined) return false;
     // Ends a coalescing wait when the client leaves; made only for a wait, listened for until the lookup is over.
@@ -102,22 +109,19 @@ export function cacheStage(options: CacheStageOptions): ProxyStage {
       }
       return controller.signal;
     };
-    let lookup;
-    try {
-      lookup = await cache.lookup(plan, {
-        projectId: admission.projectId,
-        url: exchange.url,
-        headers: exchange.req.headers,
-        body: exchange.requestBody,
-        cancellation,
-      });
-    } finally {
+    const lookedUp = () => {
       if (controller !== undefined) exchange.res.removeListener('close', abortLookup);
+    };
+    const lookup = cache.lookup(plan, { projectId: admission.projectId, url: exchange.url, headers: exchange.req.headers, body: exchange.requestBody, cancellation });
+    if (!(lookup instanceof Promise)) {
+      lookedUp();
+      return answer(exchange, lookup);
     }
-    if (lookup.kind === 'hit') {
-      await serveHit(exchange, lookup);
-      return true;
-    }
+    return lookup.finally(lookedUp).then((found) => answer(exchange, found));
+  }
+
+  function answer(exchange: Exchange, lookup: CacheLookup): boolean | Promise<boolean> {
+    if (lookup.kind === 'hit') return serveHit(exchange, lookup);
     exchange.cacheStatus = 'miss';
     if (lookup.kind === 'unsatisfiable') throw new ProxyError('cache_miss');
     if (lookup.tap !== undefined) tapFor(exchange, lookup.tap);
