@@ -48,40 +48,42 @@ function isJsonMediaType(contentType: string): boolean {
 /** What of the body goes into the key: its canonical JSON, or its bytes when it is not JSON. */
 export type KeyedBody = { readonly kind: 'none' } | { readonly kind: 'json'; readonly data: string } | { readonly kind: 'bytes'; readonly data: Buffer };
 
+export function keyedBody(body: Buffer | undefined, contentType: string): KeyedBody {
+  if (body === undefined || body.length === 0) return { kind: 'none' };
+  const canonical = isJsonMediaType(contentType) ? canonicalJson(body.toString('utf8')) : undefined;
+  return canonical === undefined ? { kind: 'bytes', data: body } : { kind: 'json', data: canonical };
+}
+
 /**
- * Canonical JSON of recently seen small bodies, by their text: a request that hits the cache is
- * by nature one whose body was seen before, and canonicalising it again is most of a hit's cost.
- * Bounded in entries and body size (at most about 1 MiB of text); the oldest entry goes first.
+ * The hashes of recent requests with small bodies, by everything that goes into them: a request
+ * that hits the cache is by nature one seen before, and canonicalising and hashing it again was
+ * most of a hit's cost. Bounded in entries and body size (well under 1 MiB); oldest out first.
  */
 const MEMO_MAX_BODY_BYTES = 2048;
 const MEMO_MAX_ENTRIES = 256;
-const canonicalMemo = new Map<string, string | undefined>();
+const hashMemo = new Map<string, string>();
 
-function memoisedCanonicalJson(text: string): string | undefined {
-  if (text.length > MEMO_MAX_BODY_BYTES) return canonicalJson(text);
-  if (canonicalMemo.has(text)) return canonicalMemo.get(text);
-  const canonical = canonicalJson(text);
-  if (canonicalMemo.size >= MEMO_MAX_ENTRIES) canonicalMemo.delete(canonicalMemo.keys().next().value as string);
-  canonicalMemo.set(text, canonical);
-  return canonical;
-}
-
-export function keyedBody(body: Buffer | undefined, contentType: string): KeyedBody {
-  if (body === undefined || body.length === 0) return { kind: 'none' };
-  const canonical = isJsonMediaType(contentType) ? memoisedCanonicalJson(body.toString('utf8')) : undefined;
-  return canonical === undefined ? { kind: 'bytes', data: body } : { kind: 'json', data: canonical };
+function keyHash(head: string, body: Buffer | undefined, contentType: string): string {
+  const memoKey = body === undefined ? head : body.length <= MEMO_MAX_BODY_BYTES ? `${head}\n${body.toString('latin1')}` : undefined;
+  const known = memoKey === undefined ? undefined : hashMemo.get(memoKey);
+  if (known !== undefined) return known;
+  const keyed = keyedBody(body, contentType);
+  // One pass: the JSON array is self-delimiting, so the body can follow it directly.
+  const hash = createHash('sha256').update(`${head.slice(0, -1)},${JSON.stringify(keyed.kind)}]`);
+  if (keyed.kind !== 'none') hash.update(keyed.data);
+  const hex = hash.digest('hex');
+  if (memoKey !== undefined) {
+    if (hashMemo.size >= MEMO_MAX_ENTRIES) hashMemo.delete(hashMemo.keys().next().value as string);
+    hashMemo.set(memoKey, hex);
+  }
+  return hex;
 }
 
 export function deriveKey(input: KeyInput): CacheKey {
   const contentType = headerText(input.headers['content-type']);
-  const body = keyedBody(input.body, contentType);
   const fields = [KEY_VERSION, input.projectId, input.method, input.url];
   for (const name of KEYED_HEADERS) fields.push(headerText(input.headers[name]));
-  fields.push(body.kind);
-  // One pass: the JSON array is self-delimiting, so the body can follow it directly.
-  const hash = createHash('sha256').update(JSON.stringify(fields));
-  if (body.kind !== 'none') hash.update(body.data);
-  const hex = hash.digest('hex');
+  const hex = keyHash(JSON.stringify(fields), input.body, contentType);
   return { storageKey: `${input.projectId}:${hex}`, shortKey: hex.slice(0, 16), projectId: input.projectId };
 }
 
