@@ -59,9 +59,10 @@ function ringKey(key: Buffer, name: RingKey['name']): RingKey {
   return { key, id: encryptionKeyId(key), name };
 }
 
-/** "ENCRYPTION_KEY (kid 1a2b3c4d) nor ENCRYPTION_KEY_PREVIOUS (kid …)": what the ring holds, for errors. */
-function describeRing(ring: readonly RingKey[]): string {
-  return ring.map((entry) => `${entry.name} (key id ${entry.id})`).join(' nor ');
+/** "neither ENCRYPTION_KEY (key id 1a2b3c4d) nor ENCRYPTION_KEY_PREVIOUS (key id …)", or "not ENCRYPTION_KEY (…)": for errors. */
+function notInRing(ring: readonly RingKey[]): string {
+  const names = ring.map((entry) => `${entry.name} (key id ${entry.id})`);
+  return names.length === 1 ? `not ${names[0] ?? ''}` : `neither ${names.join(' nor ')}`;
 }
 
 export function createApiKeyCipher(current: Buffer | undefined, previous?: Buffer): ApiKeyCipher {
@@ -101,12 +102,12 @@ export function createApiKeyCipher(current: Buffer | undefined, previous?: Buffe
         // The Go original's format names no key: whichever key's tag checks out sealed it.
         const plaintext = openWithAny(ring, parsed.sealed, label);
         if (plaintext !== undefined) return plaintext;
-        throw new ApiKeyDecryptionError(`API key (enc:v1, no key id) could not be decrypted: neither ${describeRing(ring)} is the key it was stored with`);
+        throw new ApiKeyDecryptionError(`API key (enc:v1, no key id) could not be decrypted: the key it was stored with is ${notInRing(ring)}`);
       }
       const matching = ring.filter((entry) => entry.id === parsed.keyId);
       if (matching.length === 0) {
         throw new ApiKeyDecryptionError(
-          `API key was encrypted with key id ${parsed.keyId}, which is neither ${describeRing(ring)}: set ENCRYPTION_KEY_PREVIOUS to the key with id ${parsed.keyId}`,
+          `API key was encrypted with key id ${parsed.keyId}, which is ${notInRing(ring)}: set ENCRYPTION_KEY_PREVIOUS to the key with id ${parsed.keyId}`,
         );
       }
       const plaintext = openWithAny(matching, parsed.sealed, label);
