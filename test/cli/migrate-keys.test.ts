@@ -103,7 +103,7 @@ for (const { engine, name, unavailable } of await enginesUnderTest()) {
         cwd.remove();
         await location.drop();
       }
-    });
+    }, 90_000);
   });
 }
 
