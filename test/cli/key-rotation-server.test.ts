@@ -80,6 +80,8 @@ describe('rotating ENCRYPTION_KEY under running servers (built binary, SQLite fi
     expect(await chat(deployed, first)).toEqual(served(UPSTREAM_KEYS.first));
     const second = await projectToken(deployed, 'second', UPSTREAM_KEYS.second);
     expect(await chat(deployed, second)).toEqual(served(UPSTREAM_KEYS.second));
+    const [oldId, newId] = [OLD, NEW].map((key) => encryptionKeyId(Buffer.from(key, 'base64')));
+    expect(deployed.stderr()).toContain(`Project API keys are encrypted with key id ${newId}; ENCRYPTION_KEY_PREVIOUS (key id ${oldId ?? ''}) still decrypts.`);
     await stop(before);
 
     // Step 2: rotate, with the instance still serving.
@@ -88,7 +90,7 @@ describe('rotating ENCRYPTION_KEY under running servers (built binary, SQLite fi
       env: { ENCRYPTION_KEY: NEW, ENCRYPTION_KEY_PREVIOUS: OLD },
     });
     expect([rotation.code, rotation.stderr]).toEqual([0, '']);
-    expect(rotation.stdout).toContain(`re-encrypted 1, encrypted from clear 0, already under the new key 1 (new key id ${encryptionKeyId(Buffer.from(NEW, 'base64'))})`);
+    expect(rotation.stdout).toContain(`re-encrypted 1, encrypted from clear 0, already under the new key 1 (new key id ${newId ?? ''})`);
     expect(await chat(deployed, first)).toEqual(served(UPSTREAM_KEYS.first));
     expect(await chat(deployed, second)).toEqual(served(UPSTREAM_KEYS.second));
 
