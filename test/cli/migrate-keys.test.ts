@@ -69,13 +69,18 @@ for (const { engine, name, unavailable } of await enginesUnderTest()) {
         expect(parseStoredApiKey(afterEncrypt.clear ?? '')).toMatchObject({ form: 'v2', keyId: encryptionKeyId(OLD) });
         expect(afterEncrypt.go).toMatch(/^enc:v1:/);
 
+        const [oldId, newId] = [encryptionKeyId(OLD), encryptionKeyId(NEW)];
+        const rotateEnv = { ENCRYPTION_KEY: b64(NEW), ENCRYPTION_KEY_PREVIOUS: b64(OLD) };
+        const status = await run(['encrypt-status'], rotateEnv);
+        expect(status.stdout).toContain(`  encrypted: 3\n    key id ${oldId}: 2 (ENCRYPTION_KEY_PREVIOUS)\n    enc:v1 (the Go format, no key id): 1`);
+        expect(status.stdout).toContain('  in clear: 0\n  empty: 1\n');
+
         // A row sealed by a key the ring does not hold: the whole rotation is refused.
         const strayId = await withDatabase(location, async (database) => {
           const stray = await insertProject(database, { name: 'stray', storedApiKey: createApiKeyCipher(OTHER).encrypt('sk-stray'), now });
           return stray.id;
         });
         const before = await storedKeys(location);
-        const rotateEnv = { ENCRYPTION_KEY: b64(NEW), ENCRYPTION_KEY_PREVIOUS: b64(OLD) };
         const failed = await run(['rotate-key', '--new-key-env', 'ENCRYPTION_KEY'], rotateEnv);
         expect(failed.code).toBe(1);
         expect(failed.stderr).toContain(`project ${strayId}: API key was encrypted with key id ${encryptionKeyId(OTHER)}`);
@@ -94,6 +99,9 @@ for (const { engine, name, unavailable } of await enginesUnderTest()) {
           expect(newOnly.decrypt(after[projectName] ?? '')).toBe(PLAINTEXT[projectName]);
         }
         expect(after.empty).toBe('');
+        const rotatedStatus = await run(['encrypt-status'], rotateEnv);
+        expect(rotatedStatus.stdout).toContain(`  encrypted: 3\n    key id ${newId}: 3 (ENCRYPTION_KEY)\n  in clear: 0`);
+        expect(rotatedStatus.stdout).toContain(`No row needs ENCRYPTION_KEY_PREVIOUS (key id ${oldId}) any more: it can be removed.`);
 
         // The new key from stdin, with only the new key configured: nothing left to do.
         const fromStdin = await run(['rotate-key', '--new-key', '-'], { ENCRYPTION_KEY: b64(NEW) }, `${b64(NEW)}\n`);

@@ -25,6 +25,13 @@ The database must be migrated (\`migrate up\`, or a server start) first.
 Example:
   $ llm-proxy migrate encrypt --db data/llm-proxy.db`;
 
+const ENCRYPT_STATUS_HELP = `
+Reads only. Counts project API keys encrypted, by key id (and enc:v1 values of the Go original,
+which name no key), in clear and empty, and names the setting (ENCRYPTION_KEY or
+ENCRYPTION_KEY_PREVIOUS, read like the server's) that holds each key id; a key id that neither
+holds cannot be decrypted here. After a rotation, it says when ENCRYPTION_KEY_PREVIOUS is no
+longer needed. Exits 0 whatever it finds.`;
+
 const ROTATE_HELP = `
 Opens every project API key with ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS (read like the server's)
 and encrypts it under the new key, in ONE transaction; keys stored in clear are encrypted too.
@@ -66,6 +73,7 @@ Examples:
   $ llm-proxy migrate up --database-url postgres://llm:secret@db.internal:5432/llm_proxy
   $ DB_DRIVER=mysql DATABASE_URL=mysql://llm:secret@db:3306/llm_proxy llm-proxy migrate down
   $ llm-proxy migrate encrypt
+  $ llm-proxy migrate encrypt-status
   $ llm-proxy migrate rotate-key --new-key-env ENCRYPTION_KEY`);
 
   const withDatabaseOptions = (command: Command): Command =>
@@ -97,6 +105,13 @@ Examples:
     .action(async (options: MigrateOptions) => {
       const { runMigrateEncrypt } = await import('./encrypt.js');
       await runMigrateEncrypt(options, io);
+    });
+
+  withDatabaseOptions(migrate.command('encrypt-status').description('Count the stored project API keys: encrypted (by key id) or in clear'))
+    .addHelpText('after', `${ENCRYPT_STATUS_HELP}\n${DATABASE_CHOICE_HELP}`)
+    .action(async (options: MigrateOptions) => {
+      const { runMigrateEncryptStatus } = await import('./encrypt-status.js');
+      await runMigrateEncryptStatus(options, io);
     });
 
   withDatabaseOptions(migrate.command('rotate-key').description('Re-encrypt every project API key under a new encryption key, in one transaction'))
