@@ -2,9 +2,10 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyCipher, encryptionKeyId, parseStoredApiKey } from '../../src/security/index.js';
 import { deleteProject, insertProject, openDatabase, type Database } from '../../src/store/index.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { CLI, runCli, type CliResult } from '../support/cli.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { createTestDatabaseLocation, enginesUnderTest, migrateFlags, type TestDatabaseLocation } from '../support/test-database.js';
+import { hasTmux, startTmux } from '../support/tmux.js';
 
 const [OLD, NEW, OTHER] = [randomBytes(32), randomBytes(32), randomBytes(32)];
 const b64 = (key: Buffer): string => key.toString('base64');
@@ -134,6 +135,29 @@ describe('llm-proxy migrate rotate-key: how the new key is given', () => {
       expect([pending.code, pending.stderr]).toEqual([1, expect.stringMatching(/migrations are pending: run `.*migrate up` \(or start the server\) first/)]);
       for (const result of [missing, both, unset, short, pending]) expect(result.stdout + result.stderr).not.toContain(b64(NEW));
     } finally {
+      cwd.remove();
+      await location.drop();
+    }
+  });
+});
+
+describe.skipIf(!hasTmux)('llm-proxy migrate rotate-key --new-key - at a real terminal (tmux)', () => {
+  it('asks for the key without echoing it, then rotates', async () => {
+    const location = await createTestDatabaseLocation('sqlite');
+    const cwd = makeTempDir('llm-proxy-keys-');
+    await withDatabase(location, (database) => insertProject(database, { name: 'clear', storedApiKey: PLAINTEXT.clear, now }));
+    const command = `env -i PATH="${process.env.PATH ?? ''}" TERM=xterm "${process.execPath}" "${CLI}" migrate rotate-key --new-key - --db "${location.options.path ?? ''}"`;
+    const terminal = startTmux(`${command}; echo "EXIT=$?"; sleep 60`, cwd.dir);
+    try {
+      await terminal.waitFor('New encryption key (base64 of 32 bytes):');
+      terminal.send(b64(NEW), 'Enter');
+      const screen = await terminal.waitFor('EXIT=');
+      expect(screen).toContain(`encrypted from clear 1, already under the new key 0 (new key id ${encryptionKeyId(NEW)})`);
+      expect(screen).toContain('EXIT=0');
+      expect(screen).not.toContain(b64(NEW));
+      expect(parseStoredApiKey((await storedKeys(location)).clear ?? '')).toMatchObject({ form: 'v2', keyId: encryptionKeyId(NEW) });
+    } finally {
+      terminal.close();
       cwd.remove();
       await location.drop();
     }

@@ -13,7 +13,7 @@ export interface NewKeyOptions {
 /** All of stdin, or one hidden line on a terminal (so the key is never echoed). */
 async function readStdinKey(io: Io): Promise<string> {
   if (io.stdin.isTTY === true) {
-    const prompt = createPrompter(io);
+    const prompt = createPrompter(io, 'rotate-key');
     try {
       return await prompt.askSecret('New encryption key (base64 of 32 bytes)');
     } finally {
