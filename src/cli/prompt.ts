@@ -17,9 +17,10 @@ export interface Prompter {
 /**
  * One readline interface reads every answer, hidden or not, so nothing typed at one prompt can
  * reach another; on a terminal it also handles editing keys (arrows, backspace) itself, so they
- * never end up inside an answer. Hidden answers are read with the echo muted.
+ * never end up inside an answer. Hidden answers are read with the echo muted. `task` names the
+ * command in the errors of an interrupted prompt.
  */
-export function createPrompter(io: Io): Prompter {
+export function createPrompter(io: Io, task = 'setup'): Prompter {
   const isTerminal = io.stdin.isTTY === true && typeof io.stdin.setRawMode === 'function';
   const echo = createMutableEcho(io.stderr);
   const rl = createInterface({ input: io.stdin, output: isTerminal ? echo.output : undefined, terminal: isTerminal, historySize: 0 });
@@ -49,10 +50,10 @@ export function createPrompter(io: Io): Prompter {
 
   async function nextLine(): Promise<string> {
     for (;;) {
-      if (isCanceled) throw new UsageError('setup canceled (Ctrl-C): nothing was written');
+      if (isCanceled) throw new UsageError(`${task} canceled (Ctrl-C): nothing was written`);
       const line = lines.shift();
       if (line !== undefined) return line.trim();
-      if (hasEnded) throw new UsageError('input ended before setup was complete: nothing was written');
+      if (hasEnded) throw new UsageError(`input ended before ${task} was complete: nothing was written`);
       await new Promise<void>((resolve) => (wake = resolve));
     }
   }

@@ -137,6 +137,8 @@ export interface Config {
   readonly secrets: {
     readonly managementToken: string;
     readonly encryptionKey: Buffer | undefined;
+    /** ENCRYPTION_KEY_PREVIOUS: decrypts values sealed before a key rotation, never encrypts. */
+    readonly previousEncryptionKey: Buffer | undefined;
     /** METRICS_TOKEN: when set, the metrics need `Authorization: Bearer <it>`; never log it. */
     readonly metricsToken: string | undefined;
   };
@@ -147,4 +149,10 @@ export interface Config {
     /** How long a login lasts without activity (sessions live in memory: a restart ends them). */
     readonly sessionTtlMs: number;
   };
+}
+
+/** The keys of project API keys at rest: `current` encrypts and decrypts, `previous` only decrypts. */
+export interface EncryptionKeys {
+  readonly current: Buffer | undefined;
+  readonly previous: Buffer | undefined;
 }

@@ -1,17 +1,18 @@
-export type { Config, DatabaseConfig, EventsConfig, LogLevel, RedisStreamsSettings } from './config.js';
+export type { Config, DatabaseConfig, EncryptionKeys, EventsConfig, LogLevel, RedisStreamsSettings } from './config.js';
 export {
   ConfigError,
   buildConfig,
   createTestConfig,
   loadConfig,
   loadDatabaseConfig,
+  loadEncryptionKeys,
   loadEventsConfig,
   resolveSettings,
   type LoadConfigOptions,
   type ResolvedSettings,
   type SettingSource,
 } from './load-config.js';
-export { SETTING_NAMES, type SettingName } from './schema.js';
+export { ENCRYPTION_KEY_FORMAT, SETTING_NAMES, parseEncryptionKey, type SettingName } from './schema.js';
 export { readEnvFile, updateEnvFile } from './env-file.js';
 export { DEFAULT_PROXY_URL, defaultProxyUrl, localUrlOf, readClientSetting, type ClientSettingsOptions } from './client-settings.js';
 export { parseByteSize, parseDurationMs, parseListenAddress, type ListenAddress } from './units.js';

@@ -1,10 +1,11 @@
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
-import type { Config, DatabaseConfig, EventsConfig } from './config.js';
+import type { Config, DatabaseConfig, EncryptionKeys, EventsConfig } from './config.js';
 import { readEnvFile } from './env-file.js';
 import {
   SETTING_NAMES,
   databaseSettingsSchema,
+  encryptionSettingsSchema,
   eventSettingsSchema,
   settingsSchema,
   type DatabaseSettings,
@@ -170,7 +171,12 @@ export function buildConfig(resolved: ResolvedSettings): Config {
       recordReads: s.AUDIT_READS,
     },
     metrics: { enabled: s.ENABLE_METRICS, path: s.METRICS_PATH },
-    secrets: { managementToken: s.MANAGEMENT_TOKEN, encryptionKey: s.ENCRYPTION_KEY, metricsToken: s.METRICS_TOKEN },
+    secrets: {
+      managementToken: s.MANAGEMENT_TOKEN,
+      encryptionKey: s.ENCRYPTION_KEY,
+      previousEncryptionKey: s.ENCRYPTION_KEY_PREVIOUS,
+      metricsToken: s.METRICS_TOKEN,
+    },
     adminUi: { enabled: s.ADMIN_UI_ENABLED, path: s.ADMIN_UI_PATH, sessionTtlMs: s.ADMIN_UI_SESSION_TTL },
   });
 }
@@ -205,6 +211,12 @@ function databaseConfig(s: DatabaseSettings): DatabaseConfig {
 /** The database settings alone (no MANAGEMENT_TOKEN needed), as `llm-proxy migrate` reads them. */
 export function loadDatabaseConfig(options: LoadConfigOptions = {}): DatabaseConfig {
   return deepFreeze(databaseConfig(validate(databaseSettingsSchema, resolveSettings(options))));
+}
+
+/** ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS alone, as `llm-proxy migrate encrypt|rotate-key` read them. */
+export function loadEncryptionKeys(options: LoadConfigOptions = {}): EncryptionKeys {
+  const s = validate(encryptionSettingsSchema, resolveSettings(options));
+  return { current: s.ENCRYPTION_KEY, previous: s.ENCRYPTION_KEY_PREVIOUS };
 }
 
 /** A valid Config for tests: defaults, an in-test management token, and the given settings. */

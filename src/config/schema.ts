@@ -106,10 +106,15 @@ const proxyUrl = parsed((text) => {
   }
 }, 'an http:// proxy URL such as http://proxy.example:3128 (user:password@ accepted)');
 
-const encryptionKey = parsed((text) => {
+/** The 32 bytes of an ENCRYPTION_KEY given as standard base64, or undefined when it is not one. */
+export function parseEncryptionKey(text: string): Buffer | undefined {
   const key = Buffer.from(text.trim(), 'base64');
   return key.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? key : undefined;
-}, 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`');
+}
+
+export const ENCRYPTION_KEY_FORMAT = 'standard base64 of exactly 32 bytes, e.g. the output of `openssl rand -base64 32`';
+
+const encryptionKey = parsed(parseEncryptionKey, ENCRYPTION_KEY_FORMAT);
 
 /** Paths Fastify or the proxy already serve: /metrics and the admin UI cannot move onto them. */
 const RESERVED_PATHS = ['/v1', '/manage', '/health', '/ready', '/live'];
@@ -161,6 +166,39 @@ function checkDatabaseUrl(settings: DatabaseSettingsInput, ctx: z.RefinementCtx)
 }
 
 export const databaseSettingsSchema = z.object(databaseSettingsShape).superRefine(checkDatabaseUrl);
+
+/**
+ * The keys of project API keys at rest: read by the server and, on their own, by `llm-proxy
+ * migrate encrypt|rotate-key` (`encryptionSettingsSchema`). ENCRYPTION_KEY seals and opens,
+ * ENCRYPTION_KEY_PREVIOUS only opens (values sealed before a rotation).
+ */
+const encryptionSettingsShape = {
+  ENCRYPTION_KEY: encryptionKey.optional(),
+  ENCRYPTION_KEY_PREVIOUS: encryptionKey.optional(),
+  REQUIRE_ENCRYPTION_KEY: bool.default(false),
+};
+
+type EncryptionSettingsInput = { ENCRYPTION_KEY?: Buffer | undefined; ENCRYPTION_KEY_PREVIOUS?: Buffer | undefined; REQUIRE_ENCRYPTION_KEY: boolean };
+
+function checkEncryptionKeys(settings: EncryptionSettingsInput, ctx: z.RefinementCtx): void {
+  if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ENCRYPTION_KEY'],
+      message: 'is required because REQUIRE_ENCRYPTION_KEY=true; generate one with `openssl rand -base64 32`',
+    });
+  }
+  if (settings.ENCRYPTION_KEY_PREVIOUS !== undefined && settings.ENCRYPTION_KEY === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ENCRYPTION_KEY_PREVIOUS'],
+      message: 'only decrypts, so it needs ENCRYPTION_KEY (the key that encrypts) beside it',
+    });
+  }
+}
+
+export const encryptionSettingsSchema = z.object(encryptionSettingsShape).superRefine(checkEncryptionKeys);
+export type EncryptionSettings = z.output<typeof encryptionSettingsSchema>;
 export type DatabaseSettings = z.output<typeof databaseSettingsSchema>;
 
 /**
@@ -199,8 +237,7 @@ export const settingsSchema = z
     LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error'] as const, { warning: 'warn' }).default('info'),
     LOG_FORMAT: oneOf(['json', 'pretty'] as const, { console: 'pretty', text: 'pretty' }).default('json'),
     LOG_REQUESTS: bool.default(true),
-    ENCRYPTION_KEY: encryptionKey.optional(),
-    REQUIRE_ENCRYPTION_KEY: bool.default(false),
+    ...encryptionSettingsShape,
     REQUEST_TIMEOUT: duration.prefault('10m'),
     UPSTREAM_CONNECT_TIMEOUT: duration.prefault('10s'),
     UPSTREAM_RESPONSE_HEADER_TIMEOUT: duration.optional(),
@@ -253,13 +290,7 @@ export const settingsSchema = z
   })
   .superRefine((settings, ctx) => {
     checkDatabaseUrl(settings, ctx);
-    if (settings.REQUIRE_ENCRYPTION_KEY && settings.ENCRYPTION_KEY === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ENCRYPTION_KEY'],
-        message: 'is required because REQUIRE_ENCRYPTION_KEY=true; generate one with `openssl rand -base64 32`',
-      });
-    }
+    checkEncryptionKeys(settings, ctx);
     const [admin, metrics] = [settings.ADMIN_UI_PATH, settings.METRICS_PATH];
     if (settings.ADMIN_UI_ENABLED && settings.ENABLE_METRICS && (admin === metrics || admin.startsWith(`${metrics}/`) || metrics.startsWith(`${admin}/`))) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_UI_PATH'], message: `must not overlap METRICS_PATH (${metrics})` });

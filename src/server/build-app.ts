@@ -127,7 +127,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const accessLogWriter = destination !== undefined && config.log.format === 'json' && writesInfo ? createAccessLogWriter(destination) : undefined;
   const accessLogger = accessLogWriter ?? overrides.logger ?? createAccessLogger(config.log.level, destination);
   const now = overrides.now ?? (() => new Date());
-  const cipher = createApiKeyCipher(config.secrets.encryptionKey);
+  const cipher = createApiKeyCipher(config.secrets.encryptionKey, config.secrets.previousEncryptionKey);
   const provider = loadProvider(config.upstream);
   // First: a Redis cache that cannot be reached stops the start before anything else is opened.
   const cache = await openHttpCache(config.cache, { onBackendError: throttledWarning(logger, 'response cache backend failed: requests go upstream') });

@@ -4,16 +4,12 @@ import { migrations } from '../../src/store/migrations/index.js';
 import { runCli } from '../support/cli.js';
 import { closedPort } from '../support/tcp-relay.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { createTestDatabaseLocation, enginesUnderTest, type TestDatabaseLocation } from '../support/test-database.js';
+import { createTestDatabaseLocation, enginesUnderTest, migrateFlags } from '../support/test-database.js';
 
 const MIGRATIONS = Object.keys(migrations);
 const [LAST, BEFORE_LAST] = [MIGRATIONS.at(-1) ?? '', MIGRATIONS.at(-2) ?? ''];
 
-/** The flags that point `llm-proxy migrate` at a test location. */
-function flagsOf(location: TestDatabaseLocation): string[] {
-  const { driver, path, url } = location.options;
-  return driver === 'sqlite' ? ['--db', path ?? ''] : ['--driver', driver, '--database-url', url ?? ''];
-}
+const flagsOf = migrateFlags;
 
 /** Names of the migrations an `up` printed as applied. */
 const appliedIn = (stdout: string): string[] => [...stdout.matchAll(/applied (\S+)/g)].map((match) => match[1] ?? '');

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseByteSize, parseDurationMs, parseListenAddress } from '../../src/config/index.js';
+import { ConfigError, loadConfig, loadEncryptionKeys, parseByteSize, parseDurationMs, parseListenAddress } from '../../src/config/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 describe('value parsers', () => {
@@ -105,6 +105,21 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ env: { MANAGEMENT_TOKEN: 'm', REQUIRE_ENCRYPTION_KEY: 'true' }, envFilePath: envFile + '.none' }),
     ).toThrowError(/ENCRYPTION_KEY: is required because REQUIRE_ENCRYPTION_KEY=true/);
+  });
+
+  it('reads ENCRYPTION_KEY_PREVIOUS beside ENCRYPTION_KEY, never alone; loadEncryptionKeys needs no MANAGEMENT_TOKEN', () => {
+    const [current, previous] = [Buffer.alloc(32, 7), Buffer.alloc(32, 8)];
+    const env = { ENCRYPTION_KEY: current.toString('base64'), ENCRYPTION_KEY_PREVIOUS: previous.toString('base64') };
+    const none = envFile + '.none';
+    const config = loadConfig({ env: { MANAGEMENT_TOKEN: 'm', ...env }, envFilePath: none });
+    expect([config.secrets.encryptionKey, config.secrets.previousEncryptionKey]).toEqual([current, previous]);
+    expect(loadEncryptionKeys({ env, envFilePath: none })).toEqual({ current, previous });
+    expect(loadEncryptionKeys({ env: {}, envFilePath: none })).toEqual({ current: undefined, previous: undefined });
+    expect(() => loadEncryptionKeys({ env: { ENCRYPTION_KEY_PREVIOUS: env.ENCRYPTION_KEY_PREVIOUS }, envFilePath: none })).toThrowError(
+      /ENCRYPTION_KEY_PREVIOUS \(from environment\): only decrypts, so it needs ENCRYPTION_KEY/,
+    );
+    expect(() => loadEncryptionKeys({ env: { ...env, ENCRYPTION_KEY_PREVIOUS: 'short' }, envFilePath: none })).toThrowError(/ENCRYPTION_KEY_PREVIOUS.*exactly 32 bytes/);
+    expect(() => loadEncryptionKeys({ env: { REQUIRE_ENCRYPTION_KEY: 'true' }, envFilePath: none })).toThrowError(/REQUIRE_ENCRYPTION_KEY=true/);
   });
 
   it('accepts the Go original event bus alias and refuses unknown backends', () => {

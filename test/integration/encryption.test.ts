@@ -19,7 +19,7 @@ describe('secrets at rest', () => {
     const file = new Database(harness.dbPath, { readonly: true });
     try {
       const project = file.prepare('select api_key from projects where id = ?').get(projectId) as { api_key: string };
-      expect(project.api_key).toMatch(/^enc:v1:/);
+      expect(project.api_key).toMatch(/^enc:v2:[0-9a-f]{8}:/);
       const dump = JSON.stringify(file.prepare('select * from tokens').all()) + JSON.stringify(file.prepare('select * from projects').all());
       expect(dump).not.toContain(token);
       expect(dump).not.toContain(token.slice(3));

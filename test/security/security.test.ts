@@ -49,20 +49,20 @@ describe('obfuscation', () => {
 describe('API key encryption', () => {
   const key = Buffer.alloc(32, 1);
 
-  it('round-trips with a fresh nonce each time, in the Go format', () => {
+  it('round-trips with a fresh nonce each time, tagged with the key id (test/security/api-key-cipher.test.ts has the rest)', () => {
     const cipher = createApiKeyCipher(key);
     const a = cipher.encrypt('sk-live-secret');
     const b = cipher.encrypt('sk-live-secret');
     expect(a).not.toBe(b);
     expect(isEncryptedValue(a)).toBe(true);
-    expect(a.startsWith('enc:v1:')).toBe(true);
+    expect(a.startsWith(`enc:v2:${cipher.keyId ?? ''}:`)).toBe(true);
     expect(cipher.decrypt(a)).toBe('sk-live-secret');
   });
 
   it('passes plaintext through and refuses wrong or missing keys', () => {
     const stored = createApiKeyCipher(key).encrypt('sk-live-secret');
     expect(createApiKeyCipher(key).decrypt('sk-plain')).toBe('sk-plain');
-    expect(() => createApiKeyCipher(Buffer.alloc(32, 2)).decrypt(stored)).toThrowError(/not the key it was stored with/);
+    expect(() => createApiKeyCipher(Buffer.alloc(32, 2)).decrypt(stored)).toThrowError(/encrypted with key id \w{8}, which is not ENCRYPTION_KEY \(key id \w{8}\)/);
     expect(() => createApiKeyCipher(undefined).decrypt(stored)).toThrowError(/ENCRYPTION_KEY is not set/);
     expect(createApiKeyCipher(undefined).encrypt('sk-x')).toBe('sk-x');
     expect(() => createApiKeyCipher(Buffer.alloc(16))).toThrowError(/32 bytes/);

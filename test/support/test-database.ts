@@ -79,6 +79,12 @@ export async function createTestDatabaseLocation(engine: TestEngine): Promise<Te
   }
 }
 
+/** The flags that point an `llm-proxy migrate …` command at a test location. */
+export function migrateFlags(location: TestDatabaseLocation): string[] {
+  const { driver, path, url } = location.options;
+  return driver === 'sqlite' ? ['--db', path ?? ''] : ['--driver', driver, '--database-url', url ?? ''];
+}
+
 /** A migrated database of its own on `engine` (SQLite by default), and a function that closes and removes it. */
 export async function openTestDatabase(
   options: Pick<DatabaseOptions, 'lockTimeoutMs'> & { readonly engine?: TestEngine } = {},

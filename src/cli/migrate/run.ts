@@ -19,13 +19,26 @@ function driverFlag(options: MigrateOptions): string | undefined {
 function databaseConfigOf(options: MigrateOptions): DatabaseConfig {
   if (options.config !== undefined && !existsSync(options.config)) throw new UsageError(`--config ${options.config}: no such file (check the path)`);
   return loadDatabaseConfig({
-    envFilePath: options.config ?? DEFAULT_ENV_FILE,
+    envFilePath: envFileOf(options),
     flags: { DATABASE_PATH: options.db, DATABASE_URL: options.databaseUrl, DB_DRIVER: driverFlag(options) },
   });
 }
 
-/** `llm-proxy migrate up|down|status`: prints what it did on stdout; errors are thrown. */
-export async function runMigrate(action: MigrateAction, options: MigrateOptions, io: Io): Promise<void> {
+/** The .env file the migrate commands read settings from (it never overrides the environment). */
+export function envFileOf(options: MigrateOptions): string {
+  return options.config ?? DEFAULT_ENV_FILE;
+}
+
+/** Refuses a database with pending migrations: the commands that rewrite rows expect the current schema. */
+export async function requireCurrentSchema(database: Database): Promise<void> {
+  const pending = (await migrationStatus(database)).filter((state) => state.appliedAt === undefined).length;
+  if (pending > 0) {
+    throw new UsageError(`${database.where}: ${pending} migration${pending === 1 ? ' is' : 's are'} pending: run \`${cliCommand()} migrate up\` (or start the server) first`);
+  }
+}
+
+/** Opens the database the options point at (without migrating it), runs `work` on it, closes it. */
+export async function withMigrateDatabase<T>(options: MigrateOptions, work: (database: Database) => Promise<T>): Promise<T> {
   const config = databaseConfigOf(options);
   if (config.driver === 'sqlite') {
     const problem = databasePathProblem(config.path);
@@ -33,10 +46,15 @@ export async function runMigrate(action: MigrateAction, options: MigrateOptions,
   }
   const database = await openDatabase({ ...config, migrate: false });
   try {
-    await ACTIONS[action](database, io);
+    return await work(database);
   } finally {
     await database.close();
   }
+}
+
+/** `llm-proxy migrate up|down|status`: prints what it did on stdout; errors are thrown. */
+export async function runMigrate(action: MigrateAction, options: MigrateOptions, io: Io): Promise<void> {
+  await withMigrateDatabase(options, (database) => ACTIONS[action](database, io));
 }
 
 const ACTIONS: Readonly<Record<MigrateAction, (database: Database, io: Io) => Promise<void>>> = {

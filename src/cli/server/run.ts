@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildConfig, defaultProxyUrl, describeDatabaseUrl, readClientSetting, resolveSettings, updateEnvFile, type Config, type LoadConfigOptions } from '../../config/index.js';
-import { generateManagementToken } from '../../security/index.js';
+import { encryptionKeyId, generateManagementToken } from '../../security/index.js';
 import { buildApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
 import { databasePathProblem } from '../database-path.js';
@@ -110,6 +110,13 @@ function databaseDescription(database: Config['database']): string {
   return `${database.driver === 'postgres' ? 'PostgreSQL' : 'MySQL'} ${describeDatabaseUrl(database.url)}`;
 }
 
+/** How project API keys are kept, by key id (never a key): one line of the start banner. */
+function keysAtRestLine(secrets: Config['secrets']): string {
+  if (secrets.encryptionKey === undefined) return `Project API keys are stored in clear: set ENCRYPTION_KEY, then run \`${cliCommand()} migrate encrypt\` to encrypt them.`;
+  const previous = secrets.previousEncryptionKey === undefined ? '' : `; ENCRYPTION_KEY_PREVIOUS (key id ${encryptionKeyId(secrets.previousEncryptionKey)}) still decrypts`;
+  return `Project API keys are encrypted with key id ${encryptionKeyId(secrets.encryptionKey)}${previous}.`;
+}
+
 /** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
 export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   const envFile = envFileOf(options);
@@ -140,6 +147,7 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   }
   if (firstStart) printFirstStart(io, firstStart, url, envFile);
   writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${databaseDescription(config.database)})`);
+  writeLine(io.stderr, keysAtRestLine(config.secrets));
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
   // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.

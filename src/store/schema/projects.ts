@@ -2,7 +2,7 @@
 export interface ProjectsTable {
   id: string;
   name: string;
-  /** Upstream API key as stored: plaintext, or `enc:v1:…` when ENCRYPTION_KEY is set. */
+  /** Upstream API key as stored: plaintext, `enc:v2:<key id>:…` when ENCRYPTION_KEY is set, or the Go original's `enc:v1:…`. */
   api_key: string;
   /** OpenAI organization and project ids sent upstream with the key, or null. */
   openai_organization: string | null;
