@@ -45,7 +45,7 @@ for (const { engine, name, unavailable } of await enginesUnderTest()) {
         cwd.remove();
         await location.drop();
       }
-    });
+    }, 60_000); // several CLI runs one after another: slow on a loaded machine
 
     it('applies each migration exactly once when three processes start at once', async () => {
       const location = await createTestDatabaseLocation(engine);
