@@ -4,12 +4,15 @@ import { redactTokens } from './withering-token.js';
 const API_KEY = /\b(sk|rk|pk)-[A-Za-z0-9_-]{20,}/g;
 /** Any credential after a Bearer or Basic scheme, as in a header pasted into a prompt. */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+/** Found in every text any of the patterns above (and withering tokens, `sk-…`) can match. */
+const MAYBE_SECRET = /k-|bearer|basic/i;
 
 /**
  * Makes free text (a request or response excerpt) safe to record: withering tokens become their
  * hint, API keys and bearer credentials are replaced. Text without such patterns is returned as is.
  */
 export function redactSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text; // one scan for the common case of a text with nothing to redact
   return redactTokens(text)
     .replace(API_KEY, (_key, prefix: string) => `${prefix}-[redacted]`)
     .replace(AUTH_SCHEME, (_credential, scheme: string) => `${scheme} [redacted]`);
