@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { isPrimaryMessage, type PrimaryAnswers, type PrimaryMessage, type PrimaryRequest, type WorkerMessage } from './messages.js';
 
 /** A worker's end of the IPC channel to the primary. */
@@ -67,7 +68,9 @@ export function createWorkerLink(): WorkerLink {
     close() {
       process.off('message', onMessage);
       failPending();
-      if (process.connected) process.disconnect();
+      // Through node:cluster, so that the worker's exit counts as meant (a bare process.disconnect()
+      // makes node:cluster exit the worker with code 0 at once, whatever its exit code).
+      if (process.connected) cluster.worker?.disconnect();
     },
   };
 }
