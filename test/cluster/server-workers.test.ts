@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCliServer, type CliServer } from '../support/cli.js';
 import { startMockOpenAi, type MockOpenAi } from '../support/mock-openai.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { awayFromMinuteEnd, eventually, freshRequest, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
+import { awayFromMinuteEnd, eventually, freshRequest, manageCall, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
 
 const MANAGEMENT_TOKEN = 'workers-test-management-token';
 
@@ -30,15 +30,8 @@ describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () =>
     temp.remove();
   });
 
-  async function manage<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const answer = await freshRequest(server.url, {
-      method,
-      path,
-      headers: { authorization: `Bearer ${MANAGEMENT_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(answer.status, answer.body).toBeLessThan(300);
-    return (answer.body === '' ? undefined : JSON.parse(answer.body)) as T;
+  function manage<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return manageCall<T>(server.url, MANAGEMENT_TOKEN, method, path, body);
   }
 
   async function issueToken(limits: { max_requests?: number; requests_per_minute?: number } = {}): Promise<{ id: string; token: string }> {

@@ -74,7 +74,7 @@ export function startCliServer(
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), options.startTimeoutMs ?? 10_000);
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;
       const match = /listening on (http:\/\/\S+)/.exec(stderr);
       if (match?.[1]) {

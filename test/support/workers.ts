@@ -27,6 +27,18 @@ export async function freshRequest(
   return { status: answer.status, code, requestId, headers: answer.headers, body: answer.body };
 }
 
+/** A management API call on a new connection; fails the test unless it succeeds. Resolves with the parsed body. */
+export async function manageCall<T>(baseUrl: string, managementToken: string, method: string, path: string, body?: unknown): Promise<T> {
+  const answer = await freshRequest(baseUrl, {
+    method,
+    path,
+    headers: { authorization: `Bearer ${managementToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`);
+  return (answer.body === '' ? undefined : JSON.parse(answer.body)) as T;
+}
+
 /** GET /v1/models with `token`, on a new connection. */
 export function proxyCall(baseUrl: string, token: string): Promise<Answer> {
   return freshRequest(baseUrl, { path: '/v1/models', headers: { authorization: `Bearer ${token}` } });
