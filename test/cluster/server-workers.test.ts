@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCliServer, type CliServer } from '../support/cli.js';
@@ -117,6 +117,20 @@ describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () =>
     });
     expect(lines.at(-1)).toBe('');
     for (const line of lines.slice(0, -1)) expect(() => JSON.parse(line), line.slice(0, 200)).not.toThrow();
+  });
+
+  it('passes SIGHUP on: every worker reopens FILE_EVENT_LOG by its path (logrotate)', async () => {
+    const { token } = await issueToken();
+    renameSync(eventLog, `${eventLog}.1`);
+    server.child.kill('SIGHUP');
+    // Until the primary's message reaches both workers, a worker may still write to the moved file.
+    await eventually(async () => {
+      const answers = await inTurn(4, token);
+      if ((await workersThatAnswered(server.stdout, answers)).size !== 2) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100)); // one flush (20 ms) of the event log, with room
+      const text = existsSync(eventLog) ? readFileSync(eventLog, 'utf8') : '';
+      return answers.every((answer) => text.includes(`"${answer.requestId}"`));
+    });
   });
 
   it('replaces a worker killed with SIGKILL and keeps serving on both', async () => {
