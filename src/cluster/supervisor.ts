@@ -79,9 +79,11 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
           url ??= message.url;
           if (listening.size === options.workers) resolveStarted(url);
           break;
-        case 'request':
-          send(worker, { llmProxy: 'answer', id: message.id, value: services.answer(message.request) });
+        case 'request': {
+          const { id } = message;
+          void Promise.resolve(services.answer(message.request)).then((value) => send(worker, { llmProxy: 'answer', id, value }));
           break;
+        }
         case 'announce':
           for (const other of everyWorker()) if (other !== worker) send(other, { llmProxy: 'invalidate', invalidation: message.invalidation });
           break;

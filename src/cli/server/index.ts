@@ -38,8 +38,9 @@ a second signal cuts what is still in flight and exits 1.
 With --workers N (N > 1) a primary process runs the migrations and the first start's secret
 generation once, then starts N workers (node:cluster) that share the port and act as separate
 instances would: max_requests is exact (the database's conditional update, or Redis with
-LLM_PROXY_COORDINATION=redis), revocations and key changes reach every worker at once, and
-requests_per_minute and admin UI logins hold across workers (through the primary, or Redis).
+LLM_PROXY_COORDINATION=redis), revocations and key changes reach every worker at once,
+requests_per_minute holds for all workers together (counted by the primary, or in Redis) and an
+admin UI login holds on every worker (the primary keeps the sessions).
 A worker that dies is replaced (with backoff; the primary gives up after 5 quick crashes in a row);
 signals go to the primary, which drains every worker. The response cache (unless
 HTTP_CACHE_BACKEND=redis), /metrics and the live event stream are per worker; log lines carry pid.
