@@ -52,6 +52,8 @@ function treeCpu(pids: readonly number[]): Map<number, number> {
 interface Sample {
   readonly requestsPerSecond: number;
   readonly cpuMicrosPerRequest: number;
+  /** The part of it spent by the process started (with workers: the primary, which hands out connections). */
+  readonly startedProcessMicrosPerRequest: number;
   readonly errors: number;
 }
 
@@ -79,9 +81,12 @@ async function main(): Promise<void> {
         const after = treeCpu(pids);
         let cpu = 0;
         for (const [pid, end] of after) cpu += end - (before.get(pid) ?? end);
+        const started = server.target.pid as number;
+        const requests = Math.max(1, outcome.answered);
         samples.get(server.name)?.push({
           requestsPerSecond: outcome.requestsPerSecond,
-          cpuMicrosPerRequest: cpu / Math.max(1, outcome.answered),
+          cpuMicrosPerRequest: cpu / requests,
+          startedProcessMicrosPerRequest: ((after.get(started) ?? 0) - (before.get(started) ?? 0)) / requests,
           errors: outcome.answered - outcome.ok + outcome.broken,
         });
       }
@@ -92,13 +97,14 @@ async function main(): Promise<void> {
         name,
         requestsPerSecond: median(list.map((sample) => sample.requestsPerSecond)),
         cpuMicrosPerRequest: median(list.map((sample) => sample.cpuMicrosPerRequest)),
+        startedProcessMicrosPerRequest: median(list.map((sample) => sample.startedProcessMicrosPerRequest)),
         errors: list.reduce((sum, sample) => sum + sample.errors, 0),
       };
     });
     const [one, two] = summary as [(typeof summary)[0], (typeof summary)[0]];
     console.log(`wrk, ${concurrency} connections, ${rounds} rounds of ${seconds} s, POST /v1/chat/completions against bench/mock-upstream.mjs; medians`);
     for (const row of summary) {
-      console.log(`  ${row.name.padEnd(10)} ${row.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${row.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/request (all processes of the server)  errors ${row.errors}`);
+      console.log(`  ${row.name.padEnd(10)} ${row.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${row.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/request (all processes of the server; ${row.startedProcessMicrosPerRequest.toFixed(1)} µs in the one started)  errors ${row.errors}`);
     }
     const throughputRatio = two.requestsPerSecond / one.requestsPerSecond;
     const cpuRatio = two.cpuMicrosPerRequest / one.cpuMicrosPerRequest;
