@@ -177,7 +177,7 @@ export function announceDraining(io: Io, signal: NodeJS.Signals, config: Config)
 
 export const CUT_AT_SECOND_SIGNAL = 'stopped at the second signal: requests and streams still in flight were cut off (their clients saw a broken connection)';
 
-/** Drains the app; `cutNow` registers who can cut what is still in flight. Resolves with whether anything was cut. */
+/** Drains the app; `onCutRequest` receives the function that cuts what is still in flight (a second signal). Resolves with whether anything was cut. */
 export async function drainApp(app: LlmProxyApp, onCutRequest: (cut: () => void) => void): Promise<boolean> {
   let hasCutConnections = false;
   onCutRequest(() => {
