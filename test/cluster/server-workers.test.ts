@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,15 @@ import { makeTempDir } from '../support/temp-dir.js';
 import { awayFromMinuteEnd, eventually, freshRequest, manageCall, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
 
 const MANAGEMENT_TOKEN = 'workers-test-management-token';
+
+/** The processes a process started, by `ps`. */
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return []; // none (ps exits 1)
+  }
+}
 
 describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () => {
   let mock: MockOpenAi;
@@ -184,6 +194,31 @@ describe('llm-proxy server --workers 2: starting', () => {
       temp.remove();
     }
   }, 40_000);
+
+  it('gives up, exit 1, when workers keep dying right after their start', async () => {
+    const temp = makeTempDir('llm-proxy-workers-crash-');
+    try {
+      const server = await startCliServer(['--workers', '2', '--db', join(temp.dir, 'db.sqlite'), '--config', '/dev/null'], { env: { MANAGEMENT_TOKEN }, startTimeoutMs: 30_000 });
+      const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+      let stopped = false;
+      void exited.then(() => (stopped = true));
+      // Every worker is killed as soon as it appears, replacements included.
+      const killed = new Set<number>();
+      while (!stopped) {
+        for (const pid of childPids(server.child.pid as number)) {
+          if (killed.has(pid)) continue;
+          killed.add(pid);
+          process.kill(pid, 'SIGKILL');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await exited).toBe(1);
+      expect(server.stderr()).toMatch(/workers died 5 times in a row within 10s of starting: giving up/);
+      expect(killed.size).toBeGreaterThanOrEqual(5); // more when a worker took over 10 s to start and its end did not count as quick
+    } finally {
+      temp.remove();
+    }
+  }, 60_000);
 
   it('exits 1 when a worker cannot start, with the worker\'s reason', async () => {
     const temp = makeTempDir('llm-proxy-workers-fail-');
