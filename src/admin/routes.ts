@@ -19,7 +19,7 @@ import { renderLogin } from './pages/login.js';
 import { registerProjectPages } from './pages/projects.js';
 import { registerTokenPages } from './pages/tokens.js';
 import { registerUsagePages } from './pages/usage.js';
-import { createSessionStore } from './session-store.js';
+import { createSessionStore, type SessionStore } from './session-store.js';
 
 export interface AdminRoutesOptions {
   /** e.g. /admin */
@@ -35,6 +35,8 @@ export interface AdminRoutesOptions {
   readonly trustProxyHeaders: boolean;
   /** The event bus for the live tail; without it the page is not there. */
   readonly live?: LiveTailOptions;
+  /** Where sessions live; default: in this process (a worker of `server --workers N` keeps them in the primary). */
+  readonly sessions?: SessionStore;
 }
 
 export const SESSION_COOKIE = 'llm_proxy_admin';
@@ -55,7 +57,7 @@ const LOGIN_WINDOW_MS = 5 * 60_000;
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const base = options.path;
   const assets = loadAdminAssets();
-  const sessions = createSessionStore({ ttlMs: options.sessionTtlMs });
+  const sessions = options.sessions ?? createSessionStore({ ttlMs: options.sessionTtlMs });
   const limiter = createLoginLimiter({ maxFailures: LOGIN_FAILURES_PER_WINDOW, windowMs: LOGIN_WINDOW_MS });
   const isManagementToken = createSecretMatcher(options.managementToken);
   const csrfMatches = (expected: string, given: unknown) => typeof given === 'string' && createSecretMatcher(expected)(given);
@@ -113,7 +115,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       return sendPage(reply, page, 403);
     }
     if (path.startsWith(`${base}/assets/`) || publicPaths.has(path)) return;
-    const session = sessions.get(request.cookies[SESSION_COOKIE]);
+    const session = await sessions.get(request.cookies[SESSION_COOKIE]);
     if (session === undefined) {
       if (request.method === 'GET') return reply.redirect(`${base}/login`, 303);
       return reply.code(401).type('text/html; charset=utf-8').send(renderLogin(contextOf(deps, request), 'Your session has ended: sign in again.'));
@@ -146,7 +148,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   app.get(base, async (_request, reply) => reply.redirect(`${base}/`, 303));
 
   app.get(`${base}/login`, async (request, reply) => {
-    if (sessions.get(request.cookies[SESSION_COOKIE]) !== undefined) return reply.redirect(`${base}/`, 303);
+    if ((await sessions.get(request.cookies[SESSION_COOKIE])) !== undefined) return reply.redirect(`${base}/`, 303);
     return sendPage(reply, renderLogin(contextOf(deps, request)));
   });
 
@@ -166,8 +168,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       return sendPage(reply, renderLogin(context, "That is not this server's management token. Check MANAGEMENT_TOKEN in the server's environment or .env file."), 401);
     }
     limiter.succeed(ip);
-    sessions.delete(request.cookies[SESSION_COOKIE]);
-    const session = sessions.create();
+    await sessions.delete(request.cookies[SESSION_COOKIE]);
+    const session = await sessions.create();
     audit(request, 'admin.login', 'success', null);
     void reply.setCookie(SESSION_COOKIE, session.id, {
       path: base,
@@ -180,7 +182,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   });
 
   app.post(`${base}/logout`, async (request, reply) => {
-    sessions.delete(request.adminSession?.id);
+    await sessions.delete(request.adminSession?.id);
     audit(request, 'admin.logout', 'success', null);
     void reply.clearCookie(SESSION_COOKIE, { path: base, httpOnly: true, sameSite: 'strict', secure: overTls(request) });
     return reply.redirect(`${base}/login`, 303);

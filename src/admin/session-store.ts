@@ -7,9 +7,17 @@ export interface AdminSession {
   expiresAt: number;
 }
 
+/** Where the admin UI keeps its sessions: in this process, or (a worker of `server --workers N`) in the primary. */
 export interface SessionStore {
-  create(): AdminSession;
+  create(): AdminSession | Promise<AdminSession>;
   /** The live session with this id (its expiry pushed back), or undefined. */
+  get(id: string | undefined): AdminSession | undefined | Promise<AdminSession | undefined>;
+  delete(id: string | undefined): void | Promise<void>;
+}
+
+/** The sessions of one process: answers at once. */
+export interface MemorySessionStore extends SessionStore {
+  create(): AdminSession;
   get(id: string | undefined): AdminSession | undefined;
   delete(id: string | undefined): void;
   readonly size: number;
@@ -24,7 +32,7 @@ const randomId = (): string => randomBytes(32).toString('base64url');
  * Sessions in memory, sliding expiry: they do not survive a restart (everyone logs in again),
  * and the management token itself is never kept in them or sent to the browser.
  */
-export function createSessionStore(options: { ttlMs: number; now?: () => number }): SessionStore {
+export function createSessionStore(options: { ttlMs: number; now?: () => number }): MemorySessionStore {
   const now = options.now ?? Date.now;
   const sessions = new Map<string, AdminSession>();
 

@@ -99,6 +99,8 @@ export interface Config {
   };
   readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly requests: boolean };
   readonly shutdown: { readonly drainTimeoutMs: number };
+  /** Processes serving the port (`server --workers`, LLM_PROXY_WORKERS; auto already resolved to the core count). */
+  readonly workers: number;
   readonly cache: {
     readonly enabled: boolean;
     readonly backend: 'in-memory' | 'redis';

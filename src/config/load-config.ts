@@ -152,6 +152,7 @@ export function buildConfig(resolved: ResolvedSettings): Config {
     },
     log: { level: s.LOG_LEVEL, format: s.LOG_FORMAT, requests: s.LOG_REQUESTS },
     shutdown: { drainTimeoutMs: s.SHUTDOWN_TIMEOUT },
+    workers: s.LLM_PROXY_WORKERS,
     cache: {
       enabled: s.HTTP_CACHE_ENABLED,
       backend: s.HTTP_CACHE_BACKEND,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { databaseUrlProblem } from './database-url.js';
 import { parseByteSize, parseDurationMs, parseListenAddress } from './units.js';
@@ -48,6 +49,13 @@ const positiveInt = parsed((text) => {
   const value = Number(text.trim());
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }, 'a positive whole number');
+
+const workerCount = parsed((text) => {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'auto') return availableParallelism();
+  const value = Number(trimmed);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}, 'a positive whole number, or auto (one per CPU core)');
 
 const nonNegativeInt = parsed((text) => {
   const value = Number(text.trim());
@@ -257,6 +265,8 @@ export const settingsSchema = z
     LLM_PROXY_COORDINATION: oneOf(['none', 'redis'] as const).default('none'),
     LLM_PROXY_COORDINATION_KEY_PREFIX: z.string().default('llmproxy:coord:'),
     SHUTDOWN_TIMEOUT: duration.prefault('30s'),
+    // Processes serving the one port (node:cluster): a number, or auto = one per CPU core
+    LLM_PROXY_WORKERS: workerCount.prefault('1'),
     // Events: what each proxied call records, and where besides the bus it goes
     FILE_EVENT_LOG: z.string().optional(),
     OBSERVABILITY_MAX_REQUEST_BODY_BYTES: byteSizeOrZero.prefault('64KiB'),

@@ -13,8 +13,9 @@ export interface AccessLogWriter extends AccessLogger {
   flush(): void;
 }
 
-export function createAccessLogWriter(destination: DestinationStream): AccessLogWriter {
+export function createAccessLogWriter(destination: DestinationStream, pid?: number): AccessLogWriter {
   let pending = '';
+  const pidField = pid === undefined ? '' : `"pid":${pid},`;
   let scheduled = false;
 
   function flush(): void {
@@ -27,7 +28,7 @@ export function createAccessLogWriter(destination: DestinationStream): AccessLog
 
   return {
     info(fields, message) {
-      pending += `{"level":"info","time":"${isoTime(Date.now())}","msg":${JSON.stringify(message)},${JSON.stringify(fields).slice(1)}\n`;
+      pending += `{"level":"info","time":"${isoTime(Date.now())}",${pidField}"msg":${JSON.stringify(message)},${JSON.stringify(fields).slice(1)}\n`;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

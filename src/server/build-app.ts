@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { adminRoutes } from '../admin/index.js';
+import { adminRoutes, type SessionStore } from '../admin/index.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import { openCoordinator, type Coordinator } from '../coordination/index.js';
@@ -51,6 +51,10 @@ export interface AppOverrides {
   readonly now?: () => Date;
   /** Stages run after the built-in ones of the same hook (tests of the pipeline seam). */
   readonly extraStages?: readonly ProxyStage[];
+  /** Instead of the one LLM_PROXY_COORDINATION opens (a worker of `server --workers N` asks its primary). */
+  readonly coordinator?: Coordinator;
+  /** Where the admin UI keeps its sessions; default: in this process. */
+  readonly sessions?: SessionStore;
 }
 
 /** A warning at most every 10 s: a backend that is down fails every request, the log must not. */
@@ -121,11 +125,13 @@ function proxyStages(
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<LlmProxyApp> {
   const destination = overrides.logger === undefined ? await logDestination(config.log.format) : undefined;
-  const logger = overrides.logger ?? createLogger(config.log.level, destination);
+  // Workers share one stdout: their lines say which process wrote them.
+  const pid = config.workers > 1 ? process.pid : undefined;
+  const logger = overrides.logger ?? createLogger(config.log.level, destination, pid);
   // JSON lines at the info level: the library-free writer; otherwise (pretty, a test's logger) pino.
   const writesInfo = config.log.level === 'debug' || config.log.level === 'info';
-  const accessLogWriter = destination !== undefined && config.log.format === 'json' && writesInfo ? createAccessLogWriter(destination) : undefined;
-  const accessLogger = accessLogWriter ?? overrides.logger ?? createAccessLogger(config.log.level, destination);
+  const accessLogWriter = destination !== undefined && config.log.format === 'json' && writesInfo ? createAccessLogWriter(destination, pid) : undefined;
+  const accessLogger = accessLogWriter ?? overrides.logger ?? createAccessLogger(config.log.level, destination, pid);
   const now = overrides.now ?? (() => new Date());
   const cipher = createApiKeyCipher(config.secrets.encryptionKey, config.secrets.previousEncryptionKey);
   const provider = loadProvider(config.upstream);
@@ -148,7 +154,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // A shared Redis that cannot be reached stops the start too (what is already open is closed again).
   let coordinator: Coordinator;
   try {
-    coordinator = await openCoordinator(config.coordination, { onError: throttledWarning(logger, 'coordination Redis connection failed: capped and rate-limited tokens are refused until it is back') });
+    coordinator = overrides.coordinator ?? await openCoordinator(config.coordination, { onError: throttledWarning(logger, 'coordination Redis connection failed: capped and rate-limited tokens are refused until it is back') });
   } catch (error) {
     await fileEventLog?.close();
     await events.close();
@@ -321,6 +327,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       audit,
       trustProxyHeaders: config.audit.trustProxyHeaders,
       live: { bus: events, maxQueuedEvents: config.events.bufferSize },
+      sessions: overrides.sessions,
     });
   }
 

@@ -90,28 +90,30 @@ export async function logDestination(format: 'json' | 'pretty'): Promise<Destina
   return pinoDestination({ dest: 1, sync: true });
 }
 
-/** Options every logger of the server shares: the line's shape. */
-const LINE_SHAPE = {
-  base: undefined,
-  timestamp: pino.stdTimeFunctions.isoTime,
-  formatters: { level: (label: string) => ({ level: label }) },
-};
+/** Options every logger of the server shares: the line's shape (`pid` only when several workers write to one stdout). */
+function lineShape(pid: number | undefined) {
+  return {
+    base: pid === undefined ? undefined : { pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+}
 
 /**
  * The access log's own logger: its lines are a fixed whitelist of fields that hold no secret
  * (see proxy/access-log-stage.ts), so it skips the redaction pass the general logger runs on
  * every line, which would cost more than the rest of a proxied request's own work.
  */
-export function createAccessLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino({ level, ...LINE_SHAPE }, destination);
+export function createAccessLogger(level: LogLevel, destination?: DestinationStream, pid?: number): Logger {
+  return pino({ level, ...lineShape(pid) }, destination);
 }
 
 /** JSON logs with secrets redacted; requests are logged by a whitelist (never their headers). */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, destination?: DestinationStream, pid?: number): Logger {
   return pino(
     {
       level,
-      ...LINE_SHAPE,
+      ...lineShape(pid),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         req: (req: RequestLike) => ({

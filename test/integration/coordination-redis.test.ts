@@ -6,6 +6,7 @@ import { createTestConfig, type SettingName } from '../../src/config/index.js';
 import { buildApp, type LlmProxyApp } from '../../src/server/index.js';
 import { startHarness, type Harness } from '../support/proxy-harness.js';
 import { closedPort, redisUnavailable, startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
+import { awayFromMinuteEnd, eventually } from '../support/workers.js';
 
 const unreachable = await redisUnavailable();
 
@@ -21,22 +22,6 @@ async function call(baseUrl: string, token: string): Promise<Answer> {
   let code: string | undefined;
   if (response.status >= 400) code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
   return { status: response.status, code, headers: response.headers };
-}
-
-/** Polls until `check` holds, at most `boundMs` (a bound against hanging, not a latency assertion). */
-async function eventually(check: () => Promise<boolean>, boundMs = 10_000): Promise<void> {
-  const until = Date.now() + boundMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`condition not met within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Waits for the start of the next minute when the current one is nearly over (rate windows are per clock minute). */
-async function awayFromMinuteEnd(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
 }
 
 describe.skipIf(unreachable !== undefined)('several instances as one proxy, coordinated through the real Redis', () => {

@@ -52,22 +52,29 @@ export interface CliServer {
   readonly url: string;
   readonly child: ChildProcess;
   stderr(): string;
+  /** What it wrote to stdout (the logs), when started with `captureStdout`. */
+  stdout(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `llm-proxy server` and waits for its "listening on" line. */
-export function startCliServer(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliServer> {
+export function startCliServer(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; captureStdout?: boolean; startTimeoutMs?: number } = {},
+): Promise<CliServer> {
   const child = spawn(process.execPath, [CLI, 'server', '--addr', '127.0.0.1:0', ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), options.startTimeoutMs ?? 10_000);
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;
       const match = /listening on (http:\/\/\S+)/.exec(stderr);
       if (match?.[1]) {
@@ -76,6 +83,7 @@ export function startCliServer(args: readonly string[], options: { cwd?: string;
           url: match[1],
           child,
           stderr: () => stderr,
+          stdout: () => stdout,
           stop: (signal = 'SIGTERM') => {
             child.kill(signal);
             return exited;

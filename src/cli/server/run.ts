@@ -1,8 +1,9 @@
+import cluster from 'node:cluster';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildConfig, defaultProxyUrl, describeDatabaseUrl, readClientSetting, resolveSettings, updateEnvFile, type Config, type LoadConfigOptions } from '../../config/index.js';
 import { encryptionKeyId, generateManagementToken } from '../../security/index.js';
-import { buildApp } from '../../server/index.js';
+import { buildApp, type LlmProxyApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
 import { databasePathProblem } from '../database-path.js';
 import { encryptionKeyNotice, generateEncryptionKey } from '../encryption-key.js';
@@ -16,7 +17,7 @@ function displayUrl(url: string): string {
   return url.replace(/^http:\/\/(\[::\]|0\.0\.0\.0)/, 'http://localhost');
 }
 
-function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
@@ -117,65 +118,124 @@ function keysAtRestLine(secrets: Config['secrets']): string {
   return `Project API keys are encrypted with key id ${encryptionKeyId(secrets.encryptionKey)}${previous}.`;
 }
 
-/** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
-export async function runServer(options: ServerOptions, io: Io): Promise<void> {
-  const envFile = envFileOf(options);
-  const load: LoadConfigOptions = {
+/** What every process of the server starts from: the validated configuration, and a first start's generated secrets. */
+export interface PreparedServer {
+  readonly config: Config;
+  readonly envFile: string;
+  readonly firstStart: FirstStart | undefined;
+  /** LISTEN_ADDR as given, for messages. */
+  readonly listenAddress: string;
+}
+
+function loadOptions(options: ServerOptions, envFile: string): LoadConfigOptions {
+  return {
     envFilePath: envFile,
-    flags: { LISTEN_ADDR: options.addr, DATABASE_PATH: options.db, API_CONFIG_PATH: options.apiConfig, LOG_LEVEL: options.logLevel, FILE_EVENT_LOG: options.fileEventLog },
+    flags: {
+      LISTEN_ADDR: options.addr,
+      DATABASE_PATH: options.db,
+      API_CONFIG_PATH: options.apiConfig,
+      LOG_LEVEL: options.logLevel,
+      FILE_EVENT_LOG: options.fileEventLog,
+      LLM_PROXY_WORKERS: options.workers,
+    },
   };
+}
+
+/** Settings from flags, environment and .env; a first start generates MANAGEMENT_TOKEN (and ENCRYPTION_KEY) here, once. */
+export function prepareServer(options: ServerOptions, generateSecrets = true): PreparedServer {
+  const envFile = envFileOf(options);
+  const load = loadOptions(options, envFile);
   let resolved = resolveSettings(load);
   let firstStart: FirstStart | undefined;
-  if (resolved.values.MANAGEMENT_TOKEN === undefined) {
+  if (resolved.values.MANAGEMENT_TOKEN === undefined && generateSecrets) {
     firstStart = generateFirstStartSecrets(envFile);
     resolved = resolveSettings({ ...load, flags: { ...load.flags, MANAGEMENT_TOKEN: firstStart.token } });
   }
   const config = buildConfig(resolved);
   const dbProblem = config.database.driver === 'sqlite' ? databasePathProblem(config.database.path) : undefined;
   if (dbProblem !== undefined) throw new UsageError(`cannot create the database: ${dbProblem} (choose another path with --db)`);
-  const app = await buildApp(config);
-  // Listen for signals before announcing the address: a supervisor may signal right after.
-  const shutdownSignal = waitForShutdownSignal();
-  let url: string;
+  return { config, envFile, firstStart, listenAddress: resolved.values.LISTEN_ADDR ?? ':8080' };
+}
+
+/** Listens, with the message a person can act on when the address is taken; resolves with the URL to show. */
+export async function listenOrExplain(app: LlmProxyApp, prepared: PreparedServer): Promise<string> {
   try {
-    url = displayUrl(await app.listen());
+    return displayUrl(await app.listen());
   } catch (error) {
     await app.close();
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${resolved.values.LISTEN_ADDR ?? ':8080'}: address already in use (choose another with --addr)`);
+    if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${prepared.listenAddress}: address already in use (choose another with --addr)`);
     throw error;
   }
-  if (firstStart) printFirstStart(io, firstStart, url, envFile);
-  writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${app.provider.baseUrl.origin}, database ${databaseDescription(config.database)})`);
-  writeLine(io.stderr, keysAtRestLine(config.secrets));
+}
+
+/** The start lines: a first start's secrets, then where the server listens. */
+export function announceStart(io: Io, prepared: PreparedServer, url: string, upstream: string, extra = ''): void {
+  if (prepared.firstStart) printFirstStart(io, prepared.firstStart, url, prepared.envFile);
+  writeLine(io.stderr, `llm-proxy ${VERSION} listening on ${url} (upstream ${upstream}, database ${databaseDescription(prepared.config.database)}${extra})`);
+  writeLine(io.stderr, keysAtRestLine(prepared.config.secrets));
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
+}
+
+export function announceDraining(io: Io, signal: NodeJS.Signals, config: Config): void {
+  // A terminal echoes ^C where the cursor is: start on a line of our own.
+  if (io.stderr.isTTY) writeLine(io.stderr);
+  writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);
+}
+
+export const CUT_AT_SECOND_SIGNAL = 'stopped at the second signal: requests and streams still in flight were cut off (their clients saw a broken connection)';
+
+/** Drains the app; `onCutRequest` receives the function that cuts what is still in flight (a second signal). Resolves with whether anything was cut. */
+export async function drainApp(app: LlmProxyApp, onCutRequest: (cut: () => void) => void): Promise<boolean> {
+  let hasCutConnections = false;
+  onCutRequest(() => {
+    app.server.getConnections((_error, count) => {
+      if (count > 0) hasCutConnections = true;
+      app.server.closeAllConnections();
+    });
+  });
+  await app.close();
+  return hasCutConnections;
+}
+
+/** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
+export async function runServer(options: ServerOptions, io: Io): Promise<void> {
+  if (cluster.isWorker) {
+    const { runWorker } = await import('./run-worker.js');
+    return runWorker(options);
+  }
+  const prepared = prepareServer(options);
+  if (prepared.config.workers > 1) {
+    const { runPrimary } = await import('./run-primary.js');
+    return runPrimary(prepared, io);
+  }
+  const { config } = prepared;
+  const app = await buildApp(config);
+  // Listen for signals before announcing the address: a supervisor may signal right after.
+  const shutdownSignal = waitForShutdownSignal();
+  const url = await listenOrExplain(app, prepared);
+  announceStart(io, prepared, url, app.provider.baseUrl.origin);
 
   // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.
   const reopenEventLog = () => app.fileEventLog?.reopen();
   process.on('SIGHUP', reopenEventLog);
   const signal = await shutdownSignal;
   process.off('SIGHUP', reopenEventLog);
-  // A terminal echoes ^C where the cursor is: start on a line of our own.
-  if (io.stderr.isTTY) writeLine(io.stderr);
-  writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);
-  let hasCutConnections = false;
+  announceDraining(io, signal, config);
+  let cutNow = () => {};
   const forceOnSecondSignal = () => {
     if (io.stderr.isTTY) writeLine(io.stderr);
-    app.server.getConnections((_error, count) => {
-      if (count > 0) hasCutConnections = true;
-      app.server.closeAllConnections();
-    });
+    cutNow();
   };
   process.once('SIGINT', forceOnSecondSignal);
   process.once('SIGTERM', forceOnSecondSignal);
+  let hasCutConnections: boolean;
   try {
-    await app.close();
+    hasCutConnections = await drainApp(app, (cut) => (cutNow = cut));
   } finally {
     process.off('SIGINT', forceOnSecondSignal);
     process.off('SIGTERM', forceOnSecondSignal);
   }
-  if (hasCutConnections) {
-    throw new Error('stopped at the second signal: requests and streams still in flight were cut off (their clients saw a broken connection)');
-  }
+  if (hasCutConnections) throw new Error(CUT_AT_SECOND_SIGNAL);
   writeLine(io.stderr, 'llm-proxy stopped');
 }
