@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UsageResponse } from '../../manage/index.js';
-import { usageChart } from '../chart.js';
+import { tokenChart, usageChart } from '../chart.js';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
@@ -69,7 +69,8 @@ ${projects.map((project) => html`<option value="${project.id}"${project.id === f
 ${ok
   ? html`<p><a class="button secondary" href="${base}/usage.csv?${queryString(filter)}" download>Download CSV</a>
 <span class="muted">${report.body.from} to ${report.body.to}, UTC</span></p>
-${usageChart(report.body.buckets, `Requests per ${filter.granularity}`, filter.granularity)}
+<div class="charts">${usageChart(report.body.buckets, `Requests per ${filter.granularity}`, filter.granularity)}
+${tokenChart(report.body.buckets, `Tokens per ${filter.granularity}`, filter.granularity)}</div>
 <div class="table-wrap"><table><caption class="muted">Totals</caption><thead><tr>${COLUMNS.map((column) => html`<th scope="col" class="num">${column.replace('_', ' ')}</th>`)}</tr></thead>
 <tbody><tr>${COLUMNS.map((column) => html`<td class="num">${report.body.totals[column]}</td>`)}</tr></tbody></table></div>
 <h2>By ${filter.granularity}</h2>
