@@ -22,9 +22,9 @@ const DURATIONS: readonly [number, string][] = [
   [525600, '1 year'],
 ];
 
-/** Where a form may send the browser back to: the tokens list or a project's page, nothing else. */
+/** Where a form may send the browser back to: the tokens list, a project's or a token's page, nothing else. */
 function safeReturn(value: string | undefined): string {
-  return value !== undefined && /^\/(tokens|projects\/[A-Za-z0-9_-]{1,128})$/.test(value) ? value : '/tokens';
+  return value !== undefined && /^\/(tokens|(projects|tokens)\/[A-Za-z0-9_-]{1,128})$/.test(value) ? value : '/tokens';
 }
 
 export function generateTokenForm(context: PageContext, projects: readonly ProjectChoice[], selected: string | undefined, returnTo: string, error?: string): SafeHtml {
@@ -69,7 +69,7 @@ export function tokenTable(context: PageContext, tokens: readonly TokenResponse[
   return html`<div class="table-wrap"><table><thead><tr><th scope="col">Token</th>${showProject ? html`<th scope="col">Project</th>` : ''}<th scope="col">Status</th>
 <th scope="col" class="num">Requests</th><th scope="col">Expires</th><th scope="col" class="hide-narrow">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>
 ${tokens.map(
-  (token) => html`<tr><td><code>${token.token}</code></td>
+  (token) => html`<tr><td><a href="${context.base}/tokens/${token.id}" aria-label="Token ${token.token}"><code>${token.token}</code></a></td>
 ${showProject ? html`<td><a href="${context.base}/projects/${token.project_id}">${token.project_name}</a></td>` : ''}
 <td>${badge(token.status)}</td><td class="num">${token.request_count} / ${token.max_requests ?? '∞'}</td>
 <td>${timeElement(token.expires_at, 'never')}</td><td class="hide-narrow">${timeElement(token.last_used_at, 'never')}</td>
