@@ -49,7 +49,8 @@ for (const { engine, name, unavailable } of await enginesUnderTest()) {
         cwd.remove();
         await location.drop();
       }
-    });
+      // A dozen CLI processes, one more per migration, each ~1.5 s against MySQL on a busy machine.
+    }, 60_000);
 
     it('applies each migration exactly once when three processes start at once', async () => {
       const location = await createTestDatabaseLocation(engine);
