@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CreatedTokenResponse, TokenResponse } from '../../manage/index.js';
 import { html, type SafeHtml } from '../html.js';
-import { badge, pager, postForm, renderPage, timeElement, type PageContext } from '../layout.js';
+import { badge, pager, postForm, projectOptions, renderPage, timeElement, type PageContext } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
 import type { ProjectChoice } from '../reads.js';
 import { contextOf, noticeOf, pageNumber, param, redirectTo, sendPage, type PageDeps } from '../page-deps.js';
@@ -36,7 +36,7 @@ export function generateTokenForm(context: PageContext, projects: readonly Proje
     selected !== undefined && projects.length === 1
       ? html`<input type="hidden" name="project_id" value="${selected}">`
       : html`<div class="field"><label for="gen-project">Project</label><select id="gen-project" name="project_id" required>
-${active.map((project) => html`<option value="${project.id}"${project.id === selected ? html` selected` : ''}>${project.name}</option>`)}</select></div>`;
+${projectOptions(active, selected)}</select></div>`;
   return postForm(
     context,
     '/tokens',
@@ -101,7 +101,7 @@ export function renderTokenList(
 ${generateTokenForm(context, projects, query.projectId, '/tokens', extra.error)}
 <form method="get" action="${context.base}/tokens" class="row panel" role="search">
 <div class="field"><label for="filter-project">Project</label><select id="filter-project" name="project_id"><option value="">All</option>
-${projects.map((project) => html`<option value="${project.id}"${project.id === query.projectId ? html` selected` : ''}>${project.name}</option>`)}</select></div>
+${projectOptions(projects, query.projectId)}</select></div>
 <div class="field"><label for="filter-status">Status</label><select id="filter-status" name="status"><option value="">All</option>
 ${STATUSES.map((status) => html`<option value="${status}"${status === query.status ? html` selected` : ''}>${status.replace('_', ' ')}</option>`)}</select></div>
 <div class="field"><button type="submit" class="secondary">Filter</button></div></form>
