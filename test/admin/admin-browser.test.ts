@@ -225,6 +225,55 @@ describe.skipIf(unavailable !== undefined)('admin UI in Chromium', () => {
     expect(dialogs.slice(before)).toEqual([]);
   });
 
+  it('revokes every token of a project after a confirmation naming how many', async () => {
+    const { token, projectId } = await harness.issueToken({ projectName: 'revoke-all' });
+    await page.goto(`${harness.url}/admin/projects/${projectId}`);
+    await page.getByRole('button', { name: 'Revoke all tokens' }).click();
+    await page.getByText('Every token of the project is revoked').waitFor();
+    expect(dialogs.at(-1)).toBe('confirm: Revoke all 1 token of "revoke-all"? They stop working at once.');
+    expect((await models(token)).status).toBe(401);
+  });
+
+  it('fits every page in 375 px without sideways scrolling, with every field labelled', async () => {
+    const { tokenId, projectId } = await harness.issueToken({ projectName: 'a-project-with-a-rather-long-name-for-a-narrow-screen' });
+    await page.goto(`${harness.url}/admin/audit`);
+    const record = (await page.getByRole('link', { name: /^Record of / }).first().getAttribute('href')) ?? '';
+    for (const path of ['/admin/', '/admin/projects', `/admin/projects/${projectId}`, '/admin/tokens', `/admin/tokens/${tokenId}`, '/admin/usage', '/admin/cache', '/admin/audit', record, '/admin/live']) {
+      await page.goto(harness.url + path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect([path, overflow]).toEqual([path, 0]);
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select')]
+          .filter((field) => (field.labels?.length ?? 0) === 0 && !field.getAttribute('aria-label'))
+          .map((field) => field.name),
+      );
+      expect([path, unlabelled]).toEqual([path, []]);
+    }
+  });
+
+  it('works from the keyboard: the skip link is the first stop, a form submits with Enter', async () => {
+    const { tokenId } = await harness.issueToken({ projectName: 'keyboard' });
+    await page.goto(`${harness.url}/admin/tokens/${tokenId}`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.getByLabel('Requests per minute').focus();
+    await page.keyboard.type('45');
+    await page.keyboard.press('Enter');
+    await page.getByText('Token limits saved').waitFor();
+    expect(await page.locator('dl.facts').textContent()).toMatch(/Requests per minute45/);
+  });
+
+  it('follows a dark system setting', async () => {
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.goto(`${harness.url}/admin/`);
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await background();
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(light).toBe('rgb(247, 247, 248)');
+    expect(dark).toBe('rgb(20, 22, 26)');
+  });
+
   it('logs out: the old session cookie no longer opens a page', async () => {
     const [session] = await context.cookies();
     expect(session?.name).toBe('llm_proxy_admin');
