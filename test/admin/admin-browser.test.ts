@@ -240,12 +240,11 @@ describe.skipIf(unavailable !== undefined)('admin UI in Chromium', () => {
     const record = (await page.getByRole('link', { name: /^Record of / }).first().getAttribute('href')) ?? '';
     for (const path of ['/admin/', '/admin/projects', `/admin/projects/${projectId}`, '/admin/tokens', `/admin/tokens/${tokenId}`, '/admin/usage', '/admin/cache', '/admin/audit', record, '/admin/live']) {
       await page.goto(harness.url + path);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       expect([path, overflow]).toEqual([path, 0]);
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select')]
-          .filter((field) => (field.labels?.length ?? 0) === 0 && !field.getAttribute('aria-label'))
-          .map((field) => field.name),
+      // Evaluated in the page (a string: the tests are compiled without the DOM's types).
+      const unlabelled = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('input:not([type=hidden]), select')].filter((field) => field.labels.length === 0 && !field.getAttribute('aria-label')).map((field) => field.name)`,
       );
       expect([path, unlabelled]).toEqual([path, []]);
     }
@@ -255,7 +254,7 @@ describe.skipIf(unavailable !== undefined)('admin UI in Chromium', () => {
     const { tokenId } = await harness.issueToken({ projectName: 'keyboard' });
     await page.goto(`${harness.url}/admin/tokens/${tokenId}`);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
     await page.getByLabel('Requests per minute').focus();
     await page.keyboard.type('45');
     await page.keyboard.press('Enter');
@@ -264,7 +263,7 @@ describe.skipIf(unavailable !== undefined)('admin UI in Chromium', () => {
   });
 
   it('follows a dark system setting', async () => {
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     await page.goto(`${harness.url}/admin/`);
     const light = await background();
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -58,7 +58,7 @@ ${field('token-rpm', 'Requests per minute', html`<input id="token-rpm" name="req
   { className: 'panel' },
 )}
 ${usage === undefined ? '' : html`<div class="charts">${usageChart(usage.buckets, 'Requests per day, last 30 days', 'day')}${tokenChart(usage.buckets, 'Tokens per day, last 30 days', 'day')}</div>
-<p><a href="${context.base}/usage?project_id=${token.project_id}&amp;token_id=${token.id}">Usage of this token by hour or day, as CSV</a></p>`}`;
+<p><a href="${context.base}/usage?project_id=${token.project_id}&amp;token_id=${token.id}">Usage of this token: other ranges, by hour, table and CSV</a></p>`}`;
   return renderPage(context, { title: `Token ${token.token}`, section: 'tokens', body, notice: extra.notice });
 }
 
