@@ -47,11 +47,17 @@ try {
       ['cache', '/admin/cache'],
       ['audit', '/admin/audit'],
       ['live', '/admin/live'],
+      ['token', `/admin/tokens/${issued[2]?.tokenId}`],
     ];
     for (const [name, path] of pages) {
       await page.goto(harness.url + path);
       await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
     }
+    // One audit record, opened from the list.
+    await page.goto(`${harness.url}/admin/audit?action=token.create`);
+    await page.getByRole('link', { name: /^Record of / }).first().click();
+    await page.getByRole('heading', { name: 'Audit record' }).waitFor();
+    await page.screenshot({ path: join(OUT, 'audit-record.png'), fullPage: true });
     // The new token's dialog, and the tokens list on a phone.
     await page.goto(`${harness.url}/admin/projects/${issued[1]?.projectId}`);
     await page.getByRole('button', { name: 'Generate token' }).click();

@@ -1,5 +1,5 @@
 import type { AdminAssets } from './assets.js';
-import { html, raw, toHtmlString, type HtmlValue, type SafeHtml } from './html.js';
+import { escapeHtml, html, raw, toHtmlString, type HtmlValue, type SafeHtml } from './html.js';
 
 /** What every page needs to link and to post: the UI's base path and the session's CSRF token. */
 export interface PageContext {
@@ -89,4 +89,16 @@ export function pager(path: string, query: Record<string, string | undefined>, p
     ${page > 1 ? html`<a rel="prev" href="${link(page - 1)}">← Previous</a>` : ''}
     <span>Page ${page} of ${pages}</span>
     ${page < pages ? html`<a rel="next" href="${link(page + 1)}">Next →</a>` : ''}</nav>`;
+}
+
+/**
+ * The <option>s of a project select, built as one string: a select of 1,000 projects made through
+ * a template per option was a third of the tokens page's render time.
+ */
+export function projectOptions(projects: readonly { readonly id: string; readonly name: string }[], selected?: string): SafeHtml {
+  let out = '';
+  for (const project of projects) {
+    out += `<option value="${escapeHtml(project.id)}"${project.id === selected ? ' selected' : ''}>${escapeHtml(project.name)}</option>`;
+  }
+  return raw(out);
 }

@@ -38,6 +38,8 @@ export const NOTICES: Record<string, string> = {
   'project-deleted': 'Project deleted, with its tokens.',
   'tokens-revoked': 'Every token of the project is revoked.',
   'token-revoked': 'Token revoked: it stops working at once.',
+  'token-updated': 'Token limits saved: they apply from the next request.',
+  'token-reactivated': 'Token reactivated: it works again until it expires or reaches its cap.',
   'cache-purged': 'Cache purged.',
 };
 

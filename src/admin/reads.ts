@@ -1,7 +1,7 @@
 import type { ProjectResponse, TokenResponse } from '../manage/index.js';
 import { presentProject, presentToken } from '../manage/presenters.js';
 import type { ApiKeyCipher } from '../security/index.js';
-import { listProjects, listTokenPage, type Database, type Project, type TokenState } from '../store/index.js';
+import { listProjectSummaries, listProjects, listTokenPage, type Database, type ProjectSummary, type TokenState } from '../store/index.js';
 
 /**
  * The lists the pages show, read from the store a page at a time and shown with the management
@@ -22,11 +22,11 @@ const TOKEN_STATES = new Set<string>(['active', 'expired', 'revoked', 'exhausted
 
 export function createAdminReads(deps: { database: Database; cipher: ApiKeyCipher; now: () => Date }): AdminReads {
   const { database, cipher, now } = deps;
-  const choice = (project: Project): ProjectChoice => ({ id: project.id, name: project.name, is_active: project.isActive });
+  const choice = (project: ProjectSummary): ProjectChoice => ({ id: project.id, name: project.name, is_active: project.isActive });
 
   return {
     async projectChoices() {
-      return (await listProjects(database)).map(choice);
+      return (await listProjectSummaries(database)).map(choice);
     },
     async projectPage({ q, status, page, size }) {
       const all = await listProjects(database);
@@ -44,8 +44,9 @@ export function createAdminReads(deps: { database: Database; cipher: ApiKeyCiphe
       const at = now();
       const [{ tokens, total }, projects] = await Promise.all([
         listTokenPage(database, { projectId, state: state !== undefined && TOKEN_STATES.has(state) ? (state as TokenState) : undefined, now: at, limit: size, offset: (page - 1) * size }),
-        listProjects(database),
+        listProjectSummaries(database),
       ]);
+      // No second query for the page's projects: the filter's list has them all.
       const byId = new Map(projects.map((project) => [project.id, project]));
       return {
         tokens: tokens.flatMap((token) => {

@@ -11,12 +11,13 @@ import { createLoginLimiter } from './login-limiter.js';
 import { createManageCaller } from './manage-caller.js';
 import { createAdminReads } from './reads.js';
 import { contextOf, sendPage, type PageDeps } from './page-deps.js';
-import { registerAuditPage } from './pages/audit.js';
+import { registerAuditPage, registerAuditRecordPage } from './pages/audit.js';
 import { registerCachePages } from './pages/cache.js';
 import { registerDashboard } from './pages/dashboard.js';
 import { registerLivePage, type LiveTailOptions } from './pages/live.js';
 import { renderLogin } from './pages/login.js';
 import { registerProjectPages } from './pages/projects.js';
+import { registerTokenDetailPages } from './pages/token-detail.js';
 import { registerTokenPages } from './pages/tokens.js';
 import { registerUsagePages } from './pages/usage.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
@@ -191,8 +192,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   registerDashboard(app, deps);
   registerProjectPages(app, deps);
   registerTokenPages(app, deps);
+  registerTokenDetailPages(app, deps);
   registerUsagePages(app, deps);
   registerCachePages(app, deps);
   registerAuditPage(app, deps);
+  registerAuditRecordPage(app, deps);
   if (options.live !== undefined) registerLivePage(app, deps, options.live);
 }

@@ -27,14 +27,15 @@ export function presentProject(project: Project, cipher: ApiKeyCipher): ProjectR
 }
 
 /** The token's effective state: its own flag, expiry and quota, then its project's. */
-function tokenStatus(token: Token, project: Project, now: Date): TokenStatus {
+function tokenStatus(token: Token, project: Pick<Project, 'isActive'>, now: Date): TokenStatus {
   if (!token.isActive) return 'revoked';
   if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
   if (token.maxRequests !== null && token.requestCount >= token.maxRequests) return 'exhausted';
   return project.isActive ? 'active' : 'project_inactive';
 }
 
-export function presentToken(token: Token, project: Project, now: Date): TokenResponse {
+/** Of its project only the name and state are shown (a page of tokens reads no more of them). */
+export function presentToken(token: Token, project: Pick<Project, 'name' | 'isActive'>, now: Date): TokenResponse {
   return {
     id: token.id,
     token: token.hint,

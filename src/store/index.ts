@@ -14,7 +14,17 @@ export {
 export { createAuditWriter, type AuditWriter, type AuditWriterOptions } from './audit-writer.js';
 export { DatabaseLockedError, DatabaseUnavailableError, isConnectionError, isLockConflict, isUniqueViolation } from './errors.js';
 export { rewriteProjectKeys, type ProjectKeyRewrite, type StoredProjectKey } from './project-keys.js';
-export { deleteProject, findProject, findProjectByName, insertProject, listProjects, updateProject, type ProjectChanges } from './projects.js';
+export {
+  deleteProject,
+  findProject,
+  findProjectByName,
+  insertProject,
+  listProjectSummaries,
+  listProjects,
+  updateProject,
+  type ProjectChanges,
+  type ProjectSummary,
+} from './projects.js';
 export {
   consumeLimitedRequest,
   releaseLimitedRequest,

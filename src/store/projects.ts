@@ -26,6 +26,19 @@ export async function listProjects({ db }: Database): Promise<Project[]> {
   return rows.map(toProject);
 }
 
+/** What a list or a select needs of a project: no key, nothing to decode. */
+export interface ProjectSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly isActive: boolean;
+}
+
+/** Summaries of all projects, by name. */
+export async function listProjectSummaries({ db }: Database): Promise<ProjectSummary[]> {
+  const rows = await db.selectFrom('projects').select(['id', 'name', 'is_active']).orderBy('name').execute();
+  return rows.map((row) => ({ id: row.id, name: row.name, isActive: readBool(row.is_active) }));
+}
+
 export async function findProject({ db }: Database, id: string): Promise<Project | undefined> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toProject(row);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { html, raw, toHtmlString } from '../../src/admin/html.js';
+import { projectOptions } from '../../src/admin/layout.js';
 import { createLoginLimiter } from '../../src/admin/login-limiter.js';
 import { createSessionStore } from '../../src/admin/session-store.js';
 import { usageCsv } from '../../src/admin/pages/usage.js';
@@ -16,6 +17,11 @@ describe('html template', () => {
   it('does not take an object that looks like markup for markup', () => {
     const forged = JSON.parse('{"raw html":"<script>"}') as never;
     expect(toHtmlString(html`${forged}`)).toBe('[object Object]');
+  });
+
+  it('escapes the names and ids of a project select built as one string, and marks the chosen one', () => {
+    const out = toHtmlString(projectOptions([{ id: 'p"1', name: '<img src=x onerror=alert(1)>' }, { id: 'p2', name: 'b & c' }], 'p2'));
+    expect(out).toBe('<option value="p&quot;1">&lt;img src=x onerror=alert(1)&gt;</option><option value="p2" selected>b &amp; c</option>');
   });
 });
 

@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findProject, insertProject, insertToken, listTokenPage, updateProject, updateToken, type Database, type TokenState } from '../../src/store/index.js';
 import { presentToken } from '../../src/manage/presenters.js';
-import { openTestDatabase } from '../support/test-database.js';
+import { enginesUnderTest, openTestDatabase } from '../support/test-database.js';
 
-describe('listTokenPage', () => {
+// The state filters are SQL of their own on each engine (NOT IN a subquery, booleans as 0/1 or true/false).
+for (const { engine, name, unavailable } of await enginesUnderTest())
+describe.skipIf(unavailable !== undefined)(`listTokenPage on ${name}`, () => {
   let database: Database;
   let dispose: () => Promise<void>;
   const now = new Date('2026-06-01T12:00:00Z');
   const hour = 3_600_000;
 
   beforeEach(async () => {
-    ({ database, dispose } = await openTestDatabase());
+    ({ database, dispose } = await openTestDatabase({ engine }));
   });
   afterEach(async () => dispose());
 

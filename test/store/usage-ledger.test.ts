@@ -133,6 +133,19 @@ describe.skipIf(unavailable !== undefined)(`usage ledger (${name})`, () => {
     expect(oneToken.map((bucket) => bucket.counts.requests)).toEqual([1]);
   });
 
+  it('sums days from their hours: each UTC day its own bucket, in order, with the hours of no other day', async () => {
+    const ledger = createUsageLedger(database, { flushIntervalMs: 60_000 });
+    // 23:xx on 30 April, 00:xx and 10:xx on 1 May, 00:xx on 2 May.
+    for (const at of [T0 - 11 * HOUR_MS + 1, T0 - 10 * HOUR_MS + 1, T0 + 1, T0 + 14 * HOUR_MS + 1]) ledger.record(event({ at, usage: usage(2, 1) }));
+    await ledger.close();
+    const days = await sumUsageByTime(database, { from: new Date(T0 - 12 * HOUR_MS), to: new Date(T0 + 20 * HOUR_MS) }, 'day');
+    expect(days.map((day) => [day.start.toISOString(), day.counts.requests, day.counts.promptTokens])).toEqual([
+      ['2026-04-30T00:00:00.000Z', 1, 2],
+      ['2026-05-01T00:00:00.000Z', 2, 4],
+      ['2026-05-02T00:00:00.000Z', 1, 2],
+    ]);
+  });
+
   it('adds to the rows of earlier writes (upsert), and ranges include from and exclude to', async () => {
     const ledger = createUsageLedger(database, { flushIntervalMs: 60_000 });
     ledger.record(event({ at: T0, usage: usage(2, 2) }));

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CacheStatsResponse } from '../../manage/index.js';
 import { html } from '../html.js';
-import { postForm, renderPage } from '../layout.js';
+import { postForm, projectOptions, renderPage } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
 import { contextOf, noticeOf, redirectTo, sendPage, type PageDeps } from '../page-deps.js';
 
@@ -35,7 +35,7 @@ ${postForm(
   context,
   '/cache/purge',
   html`<h2>Purge</h2><div class="row"><div class="field"><label for="purge-project">Entries of</label><select id="purge-project" name="project_id"><option value="">every project</option>
-${projects.map((project) => html`<option value="${project.id}">${project.name}</option>`)}</select></div>
+${projectOptions(projects)}</select></div>
 <div class="field"><button type="submit" class="danger">Purge</button></div></div>`,
   { className: 'panel', confirm: 'Purge the cached answers? The next calls go upstream.' },
 )}`;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { UsageResponse } from '../../manage/index.js';
-import { usageChart } from '../chart.js';
+import { tokenChart, usageChart } from '../chart.js';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
 import { contextOf, noticeOf, sendPage, type PageDeps } from '../page-deps.js';
@@ -32,8 +32,12 @@ ${card(dayTotals.requests, 'requests, 24 h')}${card(dayTotals.errors, 'errors, 2
 ${card(dayTotals.prompt_tokens, 'tokens in, 24 h')}${card(dayTotals.completion_tokens, 'tokens out, 24 h')}
 ${card(monthTotals.requests, 'requests, 30 days')}${card(monthTotals.total_tokens, 'tokens, 30 days')}
 </div>
+<div class="charts">
 ${usageChart(day.body.buckets, 'Requests per hour, last 24 hours', 'hour')}
+${tokenChart(day.body.buckets, 'Tokens per hour, last 24 hours', 'hour')}
 ${usageChart(month.body.buckets, 'Requests per day, last 30 days', 'day')}
+${tokenChart(month.body.buckets, 'Tokens per day, last 30 days', 'day')}
+</div>
 <h2>Recent errors, last 24 hours</h2>
 ${failing.length === 0
   ? html`<p class="muted">No errors in the last 24 hours.</p>`

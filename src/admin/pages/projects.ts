@@ -1,37 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CreatedTokenResponse, ProjectResponse, TokenResponse, UsageResponse } from '../../manage/index.js';
-import { usageChart } from '../chart.js';
+import { tokenChart, usageChart } from '../chart.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { badge, pager, postForm, renderPage, timeElement, type PageContext } from '../layout.js';
+import { describedBy, field, fieldErrorsOf, formError, formLimit, type FieldErrors } from '../form-fields.js';
 import { errorMessageOf, type ManageAnswer } from '../manage-caller.js';
 import { contextOf, noticeOf, pageNumber, param, redirectTo, sendNotFound, sendPage, type PageDeps } from '../page-deps.js';
 import { generateTokenForm, secretDialog, tokenTable } from './tokens.js';
 
 const PAGE_SIZE = 25;
 
-/** An error of the management API, placed next to the field it is about (or above the form). */
-export interface FieldErrors {
-  readonly name?: string;
-  readonly api_key?: string;
-  readonly form?: string;
-}
+type Form = Record<string, string | undefined>;
 
-export function fieldErrorOf(answer: ManageAnswer<unknown>): FieldErrors {
-  const message = errorMessageOf(answer);
-  if (/api_key|API key/i.test(message)) return { api_key: message };
-  if (/name/i.test(message)) return { name: message };
-  return { form: message };
-}
+/** The fields of the project forms, as the API names them (for errors placed next to them). */
+const PROJECT_FIELDS = ['api_key', 'openai_organization', 'openai_project', 'requests_per_minute', 'name'] as const;
 
-function field(id: string, label: string, input: SafeHtml, error: string | undefined, hint?: string): SafeHtml {
-  return html`<div class="field"><label for="${id}">${label}</label>${input}
-${hint === undefined ? '' : html`<span class="hint" id="${id}-hint">${hint}</span>`}
-${error === undefined ? '' : html`<span class="error" id="${id}-error">${error}</span>`}</div>`;
-}
-
-function describedBy(id: string, error: string | undefined, hint: boolean): SafeHtml {
-  const ids = [hint ? `${id}-hint` : '', error === undefined ? '' : `${id}-error`].filter(Boolean).join(' ');
-  return html`${ids === '' ? '' : html` aria-describedby="${ids}"`}${error === undefined ? '' : html` aria-invalid="true"`}`;
+export function projectFieldErrors(answer: ManageAnswer<unknown>): FieldErrors {
+  const errors = fieldErrorsOf(answer, PROJECT_FIELDS, { project_name_taken: 'name' });
+  // "cannot save an obfuscated API key" names no field, but is about that one.
+  return errors.form !== undefined && /API key/.test(errors.form) ? { api_key: errors.form } : errors;
 }
 
 function createProjectForm(context: PageContext, values: { name?: string }, errors: FieldErrors): SafeHtml {
@@ -39,7 +26,7 @@ function createProjectForm(context: PageContext, values: { name?: string }, erro
     context,
     '/projects',
     html`<h2>New project</h2>
-${errors.form === undefined ? '' : html`<div class="alert error" role="alert">${errors.form}</div>`}
+${formError(errors)}
 <div class="row">
 ${field('new-name', 'Name', html`<input id="new-name" name="name" required maxlength="255" value="${values.name ?? ''}"${describedBy('new-name', errors.name, false)}>`, errors.name)}
 ${field('new-key', 'Upstream API key', html`<input id="new-key" name="api_key" type="password" required autocomplete="off"${describedBy('new-key', errors.api_key, true)}>`, errors.api_key, 'Write-only: stored encrypted, shown masked afterwards.')}
@@ -88,9 +75,11 @@ export function renderProjectDetail(
   project: ProjectResponse,
   tokens: readonly TokenResponse[],
   usage: UsageResponse | undefined,
-  extra: { errors?: FieldErrors; created?: CreatedTokenResponse; notice?: { kind: 'ok' | 'error'; text: string } } = {},
+  extra: { errors?: FieldErrors; values?: Form; created?: CreatedTokenResponse; notice?: { kind: 'ok' | 'error'; text: string } } = {},
 ): string {
   const errors = extra.errors ?? {};
+  // What was typed into a refused edit form is shown again, not the stored values.
+  const values = extra.values ?? {};
   const live = tokens.filter((token) => token.status === 'active').length;
   const tokenWord = tokens.length === 1 ? 'token' : 'tokens';
   const actions: HtmlValue = [
@@ -114,19 +103,26 @@ export function renderProjectDetail(
 <dt>Status</dt><dd>${badge(project.is_active ? 'active' : 'inactive')}</dd>
 <dt>ID</dt><dd><code>${project.id}</code></dd>
 <dt>API key</dt><dd><code>${project.api_key}</code></dd>
+<dt>OpenAI organization</dt><dd>${project.openai_organization === null ? html`<span class="muted">none</span>` : html`<code>${project.openai_organization}</code>`}</dd>
+<dt>OpenAI project</dt><dd>${project.openai_project === null ? html`<span class="muted">none</span>` : html`<code>${project.openai_project}</code>`}</dd>
+<dt>Requests per minute</dt><dd>${project.requests_per_minute ?? html`<span class="muted">no limit</span>`}</dd>
 <dt>Tokens</dt><dd>${tokens.length} (${live} active)</dd>
 <dt>Created</dt><dd>${timeElement(project.created_at)}</dd>
 <dt>Updated</dt><dd>${timeElement(project.updated_at)}</dd>
 </dl><p>${actions}</p></div>
-${usage === undefined ? '' : usageChart(usage.buckets, 'Requests per day, last 30 days', 'day')}
+${usage === undefined ? '' : html`<div class="charts">${usageChart(usage.buckets, 'Requests per day, last 30 days', 'day')}${tokenChart(usage.buckets, 'Tokens per day, last 30 days', 'day')}</div>`}
 ${postForm(
   context,
   `/projects/${project.id}`,
   html`<h2>Edit</h2>
-${errors.form === undefined ? '' : html`<div class="alert error" role="alert">${errors.form}</div>`}
+${formError(errors)}
 <div class="row">
-${field('edit-name', 'Name', html`<input id="edit-name" name="name" required maxlength="255" value="${project.name}"${describedBy('edit-name', errors.name, false)}>`, errors.name)}
+${field('edit-name', 'Name', html`<input id="edit-name" name="name" required maxlength="255" value="${values.name ?? project.name}"${describedBy('edit-name', errors.name, false)}>`, errors.name)}
 ${field('edit-key', 'New API key', html`<input id="edit-key" name="api_key" type="password" autocomplete="off"${describedBy('edit-key', errors.api_key, true)}>`, errors.api_key, 'Leave empty to keep the current key.')}
+</div><div class="row">
+${field('edit-org', 'OpenAI organization', html`<input id="edit-org" name="openai_organization" maxlength="255" autocomplete="off" value="${values.openai_organization ?? project.openai_organization ?? ''}"${describedBy('edit-org', errors.openai_organization, true)}>`, errors.openai_organization, 'Sent upstream as OpenAI-Organization (org-…); empty: none.')}
+${field('edit-oproject', 'OpenAI project', html`<input id="edit-oproject" name="openai_project" maxlength="255" autocomplete="off" value="${values.openai_project ?? project.openai_project ?? ''}"${describedBy('edit-oproject', errors.openai_project, true)}>`, errors.openai_project, 'Sent upstream as OpenAI-Project (proj_…); empty: none.')}
+${field('edit-rpm', 'Project requests per minute', html`<input id="edit-rpm" name="requests_per_minute" inputmode="numeric" value="${values.requests_per_minute ?? project.requests_per_minute ?? ''}"${describedBy('edit-rpm', errors.requests_per_minute, true)}>`, errors.requests_per_minute, 'All its tokens together; empty: no limit.')}
 <div class="field"><button type="submit">Save</button></div></div>`,
   { className: 'panel' },
 )}
@@ -155,8 +151,6 @@ export async function loadProjectDetail(deps: PageDeps, request: FastifyRequest,
   return { project: project.body, tokens: tokens.status === 200 ? tokens.body : [], usage: usage.status === 200 ? usage.body : undefined };
 }
 
-type Form = Record<string, string | undefined>;
-
 export function registerProjectPages(app: FastifyInstance, deps: PageDeps): void {
   const { base } = deps;
 
@@ -174,7 +168,7 @@ export function registerProjectPages(app: FastifyInstance, deps: PageDeps): void
     const created = await deps.call<ProjectResponse>(request, 'POST', '/manage/projects', { name: form.name ?? '', api_key: form.api_key ?? '' });
     if (created.status === 201) return redirectTo(reply, deps, `/projects/${created.body.id}`, 'project-created');
     const query = { q: undefined, status: undefined, page: 1 };
-    const page = renderProjectList(contextOf(deps, request), await listData(query), query, { errors: fieldErrorOf(created), values: { name: form.name } });
+    const page = renderProjectList(contextOf(deps, request), await listData(query), query, { errors: projectFieldErrors(created), values: { name: form.name } });
     return sendPage(reply, page, created.status);
   });
 
@@ -190,11 +184,15 @@ export function registerProjectPages(app: FastifyInstance, deps: PageDeps): void
     const updated = await deps.call(request, 'PATCH', `/manage/projects/${encodeURIComponent(id)}`, {
       name: form.name ?? '',
       ...(form.api_key ? { api_key: form.api_key } : {}),
+      // Present on the edit form: empty clears the id, or lifts the limit.
+      ...(form.openai_organization !== undefined && { openai_organization: form.openai_organization }),
+      ...(form.openai_project !== undefined && { openai_project: form.openai_project }),
+      ...(form.requests_per_minute !== undefined && { requests_per_minute: formLimit(form.requests_per_minute) }),
     });
     if (updated.status === 200) return redirectTo(reply, deps, `/projects/${id}`, 'project-updated');
     const detail = await loadProjectDetail(deps, request, id);
     if (detail === undefined) return sendNotFound(deps, request, reply, 'This project');
-    return sendPage(reply, renderProjectDetail(contextOf(deps, request), detail.project, detail.tokens, detail.usage, { errors: fieldErrorOf(updated) }), updated.status);
+    return sendPage(reply, renderProjectDetail(contextOf(deps, request), detail.project, detail.tokens, detail.usage, { errors: projectFieldErrors(updated), values: form }), updated.status);
   });
 
   /** A change without a form of its own: back to the project's page, or its error shown there. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CreatedTokenResponse, TokenResponse } from '../../manage/index.js';
 import { html, type SafeHtml } from '../html.js';
-import { badge, pager, postForm, renderPage, timeElement, type PageContext } from '../layout.js';
+import { badge, pager, postForm, projectOptions, renderPage, timeElement, type PageContext } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
 import type { ProjectChoice } from '../reads.js';
 import { contextOf, noticeOf, pageNumber, param, redirectTo, sendPage, type PageDeps } from '../page-deps.js';
@@ -22,9 +22,9 @@ const DURATIONS: readonly [number, string][] = [
   [525600, '1 year'],
 ];
 
-/** Where a form may send the browser back to: the tokens list or a project's page, nothing else. */
+/** Where a form may send the browser back to: the tokens list, a project's or a token's page, nothing else. */
 function safeReturn(value: string | undefined): string {
-  return value !== undefined && /^\/(tokens|projects\/[A-Za-z0-9_-]{1,128})$/.test(value) ? value : '/tokens';
+  return value !== undefined && /^\/(tokens|(projects|tokens)\/[A-Za-z0-9_-]{1,128})$/.test(value) ? value : '/tokens';
 }
 
 export function generateTokenForm(context: PageContext, projects: readonly ProjectChoice[], selected: string | undefined, returnTo: string, error?: string): SafeHtml {
@@ -36,7 +36,7 @@ export function generateTokenForm(context: PageContext, projects: readonly Proje
     selected !== undefined && projects.length === 1
       ? html`<input type="hidden" name="project_id" value="${selected}">`
       : html`<div class="field"><label for="gen-project">Project</label><select id="gen-project" name="project_id" required>
-${active.map((project) => html`<option value="${project.id}"${project.id === selected ? html` selected` : ''}>${project.name}</option>`)}</select></div>`;
+${projectOptions(active, selected)}</select></div>`;
   return postForm(
     context,
     '/tokens',
@@ -69,7 +69,7 @@ export function tokenTable(context: PageContext, tokens: readonly TokenResponse[
   return html`<div class="table-wrap"><table><thead><tr><th scope="col">Token</th>${showProject ? html`<th scope="col">Project</th>` : ''}<th scope="col">Status</th>
 <th scope="col" class="num">Requests</th><th scope="col">Expires</th><th scope="col" class="hide-narrow">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>
 ${tokens.map(
-  (token) => html`<tr><td><code>${token.token}</code></td>
+  (token) => html`<tr><td><a href="${context.base}/tokens/${token.id}" aria-label="Token ${token.token}"><code>${token.token}</code></a></td>
 ${showProject ? html`<td><a href="${context.base}/projects/${token.project_id}">${token.project_name}</a></td>` : ''}
 <td>${badge(token.status)}</td><td class="num">${token.request_count} / ${token.max_requests ?? '∞'}</td>
 <td>${timeElement(token.expires_at, 'never')}</td><td class="hide-narrow">${timeElement(token.last_used_at, 'never')}</td>
@@ -101,7 +101,7 @@ export function renderTokenList(
 ${generateTokenForm(context, projects, query.projectId, '/tokens', extra.error)}
 <form method="get" action="${context.base}/tokens" class="row panel" role="search">
 <div class="field"><label for="filter-project">Project</label><select id="filter-project" name="project_id"><option value="">All</option>
-${projects.map((project) => html`<option value="${project.id}"${project.id === query.projectId ? html` selected` : ''}>${project.name}</option>`)}</select></div>
+${projectOptions(projects, query.projectId)}</select></div>
 <div class="field"><label for="filter-status">Status</label><select id="filter-status" name="status"><option value="">All</option>
 ${STATUSES.map((status) => html`<option value="${status}"${status === query.status ? html` selected` : ''}>${status.replace('_', ' ')}</option>`)}</select></div>
 <div class="field"><button type="submit" class="secondary">Filter</button></div></form>

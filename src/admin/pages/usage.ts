@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UsageResponse } from '../../manage/index.js';
-import { usageChart } from '../chart.js';
+import { tokenChart, usageChart } from '../chart.js';
 import { html } from '../html.js';
-import { renderPage } from '../layout.js';
+import { projectOptions, renderPage } from '../layout.js';
 import { errorMessageOf } from '../manage-caller.js';
 import { contextOf, param, sendPage, type PageDeps } from '../page-deps.js';
 
@@ -60,7 +60,7 @@ export function registerUsagePages(app: FastifyInstance, deps: PageDeps): void {
     const body = html`<h1>Usage</h1>
 <form method="get" action="${base}/usage" class="row panel">
 <div class="field"><label for="usage-project">Project</label><select id="usage-project" name="project_id"><option value="">All</option>
-${projects.map((project) => html`<option value="${project.id}"${project.id === filter.project_id ? html` selected` : ''}>${project.name}</option>`)}</select></div>
+${projectOptions(projects, filter.project_id)}</select></div>
 <div class="field"><label for="usage-token">Token id</label><input id="usage-token" name="token_id" value="${filter.token_id ?? ''}" size="20"></div>
 <div class="field"><label for="usage-from">From</label><input id="usage-from" name="from" type="date" value="${filter.from ?? ''}"></div>
 <div class="field"><label for="usage-to">To (excluded)</label><input id="usage-to" name="to" type="date" value="${filter.to ?? ''}"></div>
@@ -69,7 +69,8 @@ ${projects.map((project) => html`<option value="${project.id}"${project.id === f
 ${ok
   ? html`<p><a class="button secondary" href="${base}/usage.csv?${queryString(filter)}" download>Download CSV</a>
 <span class="muted">${report.body.from} to ${report.body.to}, UTC</span></p>
-${usageChart(report.body.buckets, `Requests per ${filter.granularity}`, filter.granularity)}
+<div class="charts">${usageChart(report.body.buckets, `Requests per ${filter.granularity}`, filter.granularity)}
+${tokenChart(report.body.buckets, `Tokens per ${filter.granularity}`, filter.granularity)}</div>
 <div class="table-wrap"><table><caption class="muted">Totals</caption><thead><tr>${COLUMNS.map((column) => html`<th scope="col" class="num">${column.replace('_', ' ')}</th>`)}</tr></thead>
 <tbody><tr>${COLUMNS.map((column) => html`<td class="num">${report.body.totals[column]}</td>`)}</tr></tbody></table></div>
 <h2>By ${filter.granularity}</h2>
