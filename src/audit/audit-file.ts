@@ -1,5 +1,6 @@
-import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirectory } from '../files/make-directory.js';
 
 /** AUDIT_LOG_FILE cannot be opened: the server does not start (the message says why and what to do). */
 export class AuditLogFileError extends Error {
@@ -59,7 +60,7 @@ function problemOf(error: unknown, createDir: boolean): string {
 export function openAuditFile(path: string, options: AuditFileOptions): AuditFile {
   let fd: number;
   try {
-    if (options.createDir) mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIRECTORY });
+    if (options.createDir) makeDirectory(dirname(path), PRIVATE_DIRECTORY);
     fd = openSync(path, 'a', PRIVATE_FILE);
   } catch (error) {
     throw new AuditLogFileError(

@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'dotenv';
+import { makeDirectory } from '../files/make-directory.js';
 
 /** Reads a `.env` file (KEY=VALUE lines, quotes, comments); undefined when it does not exist. */
 export function readEnvFile(path: string): Record<string, string> | undefined {
@@ -29,7 +30,7 @@ export function updateEnvFile(path: string, values: Record<string, string>, head
   });
   while (updated.length > 0 && updated[updated.length - 1] === '') updated.pop();
   for (const [key, value] of remaining) updated.push(`${key}=${formatValue(value)}`);
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   writeFileSync(path, updated.join('\n') + '\n', { mode: 0o600 });
   // An existing file keeps its mode on write: tighten it (but never touch a device such as /dev/null).
   if (statSync(path).isFile()) chmodSync(path, 0o600);

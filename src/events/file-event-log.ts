@@ -1,7 +1,8 @@
-import { mkdirSync, openSync, closeSync, createWriteStream, type WriteStream } from 'node:fs';
+import { openSync, closeSync, createWriteStream, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventBus } from './in-memory-bus.js';
 import type { ProxyEvent } from './proxy-event.js';
+import { makeDirectory } from '../files/make-directory.js';
 
 /** Beyond this many bytes waiting for the disk, lines are dropped (and counted), not queued. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -22,7 +23,7 @@ export interface FileEventLog {
 /** Opens (creating it and its directory when missing) to check it is writable before the server starts. */
 function checkWritable(path: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectory(dirname(path));
     closeSync(openSync(path, 'a', 0o600));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);

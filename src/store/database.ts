@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -12,6 +12,7 @@ import { retryWhileLocked } from './lock-wait.js';
 import { withImmediateTransactions } from './sqlite-immediate.js';
 import { migrateToLatest } from './migrator.js';
 import type { DatabaseSchema } from './schema/index.js';
+import { makeDirectory } from '../files/make-directory.js';
 
 export type DatabaseDriver = Dialect;
 
@@ -82,7 +83,7 @@ function openSqlite(path: string): { connection: SQLite.Database; db: Kysely<Dat
   const onDisk = path !== ':memory:' && path !== '';
   let created = false;
   if (onDisk) {
-    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIRECTORY });
+    makeDirectory(dirname(path), PRIVATE_DIRECTORY);
     created = createPrivateFile(path);
   }
   const connection = new SQLite(path, { timeout: STARTUP_BUSY_TIMEOUT_MS });
