@@ -78,7 +78,7 @@ describe('FILE_EVENT_LOG (built binary)', { timeout: 60_000 }, () => {
         env: { MANAGEMENT_TOKEN },
       });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cannot open FILE_EVENT_LOG ${path} for appending (EEXIST): choose a writable path or unset FILE_EVENT_LOG`);
+      expect(result.stderr).toContain(`cannot open FILE_EVENT_LOG ${path} for appending (ENOTDIR): choose a writable path or unset FILE_EVENT_LOG`);
     } finally {
       temp.remove();
     }
