@@ -8,7 +8,7 @@ import { withoutContentLength } from './header-list.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
 import { MAX_DRAIN_BYTES, type BodyReader } from './request-body.js';
 import type { RequestPolicy } from './request-policy.js';
-import type { ProxyStage } from './stage.js';
+import type { ProxyStage, ResponseTap } from './stage.js';
 import { upstreamKeyRefusal, type Admission, type TokenAuthenticator } from './token-auth.js';
 import { UpstreamRequestError, upstreamErrorCode, type Upstream } from './upstream.js';
 
@@ -295,22 +295,27 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (exchange.responseHeaders !== undefined) out.push(...exchange.responseHeaders);
     if (draining) out.push('Connection', 'close');
     const transform = exchange.responseTransform?.(status, response.headers);
-    if (taps !== undefined) tapResponse(response, taps, transform);
+    const endTaps = taps === undefined ? undefined : tapResponse(response, taps, transform);
     res.writeHead(status, transform === undefined ? out : withoutContentLength(out));
-    // An upstream that dies mid-body must not leave the client waiting for the rest.
     response.on('close', () => {
+      endTaps?.();
+      // An upstream that dies mid-body must not leave the client waiting for the rest.
       if (!response.complete) res.destroy();
     });
     if (transform === undefined) response.pipe(res);
     else response.pipe(transform).pipe(res);
   }
 
-  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>, transform: Transform | undefined): void {
+  /** Feeds the taps the body's chunks; returns what tells them it ended (when the upstream response closes). */
+  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>, transform: Transform | undefined): () => void {
     const upstreamTaps = taps.filter((tap) => tap.chunk !== undefined && (transform === undefined || tap.afterTransform !== true));
-    if (upstreamTaps.length > 0) response.on('data', (chunk: Buffer) => upstreamTaps.forEach((tap) => tap.chunk?.(chunk)));
+    if (upstreamTaps.length === 1) {
+      const only = upstreamTaps[0] as ResponseTap;
+      response.on('data', (chunk: Buffer) => only.chunk?.(chunk));
+    } else if (upstreamTaps.length > 1) response.on('data', (chunk: Buffer) => upstreamTaps.forEach((tap) => tap.chunk?.(chunk)));
     const clientTaps = transform === undefined ? [] : taps.filter((tap) => tap.chunk !== undefined && tap.afterTransform === true);
     if (clientTaps.length > 0) transform?.on('data', (chunk: Buffer) => clientTaps.forEach((tap) => tap.chunk?.(chunk)));
-    response.once('close', () => {
+    return () => {
       const complete = response.complete;
       const endTaps = (error?: Error | null): void => {
         for (const tap of taps) tap.end?.(complete && !error);
@@ -318,7 +323,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       // What the transform still holds reaches its taps before they hear of the end.
       if (clientTaps.length > 0 && complete && transform !== undefined && !transform.readableEnded) finished(transform, { writable: false }, endTaps);
       else endTaps();
-    });
+    };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
