@@ -17,6 +17,7 @@ import {
   updateProject,
   updateToken,
   type Token,
+  type UsageDays,
   type UsageLedger,
   type UsageWriter,
 } from '../store/index.js';
@@ -51,6 +52,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly liveEvents?: LiveEventsOptions;
   /** The usage ledger behind /manage/usage. */
   readonly ledger: UsageLedger;
+  /** The ledger's sums by day, settled days kept in memory. */
+  readonly usageDays: UsageDays;
   /** Where and how management actions are recorded (the management token comes from above). */
   readonly audit: Omit<AuditRecordingOptions, 'managementToken'>;
 }
@@ -398,6 +401,6 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
 
   cacheRoutes(parent, options.cache);
   if (options.liveEvents) eventRoutes(parent, options.liveEvents);
-  usageRoutes(parent, { database, ledger: options.ledger, now: options.now });
+  usageRoutes(parent, { database, ledger: options.ledger, usageDays: options.usageDays, now: options.now });
   auditRoutes(parent, database, options.audit.log);
 }
