@@ -54,8 +54,8 @@ const LOGIN_WINDOW_MS = 5 * 60_000;
 /**
  * The admin UI: server-rendered pages under `path`, behind a login with the management token.
  * Registered as its own Fastify plugin, so its form parser, cookies, hooks and error page stay
- * away from the management API. Every read and change goes through the management API in
- * process (manage-caller.ts).
+ * away from the management API. Every change goes through the management API in process
+ * (manage-caller.ts); lists and usage reports are read in process (reads.ts).
  */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const base = options.path;
