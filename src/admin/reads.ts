@@ -1,7 +1,11 @@
+import { ProxyError } from '../errors.js';
 import type { ProjectResponse, TokenResponse } from '../manage/index.js';
 import { presentProject, presentToken } from '../manage/presenters.js';
+import { buildUsageReport } from '../manage/usage-report.js';
+import { usageQuery, type UsageResponse } from '../manage/usage-schemas.js';
 import type { ApiKeyCipher } from '../security/index.js';
-import { listProjectSummaries, listProjects, listTokenPage, type Database, type ProjectSummary, type TokenState } from '../store/index.js';
+import { listProjectSummaries, listProjects, listTokenPage, type Database, type ProjectSummary, type TokenState, type UsageDays } from '../store/index.js';
+import type { ManageAnswer, ManageError } from './manage-caller.js';
 
 /**
  * The lists the pages show, read from the store a page at a time and shown with the management
@@ -14,14 +18,29 @@ export interface AdminReads {
   projectPage(query: { q?: string | undefined; status?: string | undefined; page: number; size: number }): Promise<{ projects: ProjectResponse[]; matching: number; total: number }>;
   tokenPage(query: { projectId?: string | undefined; state?: string | undefined; page: number; size: number }): Promise<{ tokens: TokenResponse[]; total: number; projects: ProjectChoice[] }>;
   activeTokenCount(): Promise<number>;
+  /**
+   * GET /manage/usage's answer (an error one as the management caller gives it: status and body) for these query parameters, built here rather than through the API:
+   * a 30-day report by project is 300 kB of JSON for 1,000 projects, and the pages show ten of them.
+   */
+  usageReport(query: Readonly<Record<string, string | undefined>>): Promise<ManageAnswer<UsageResponse>>;
 }
 
 export type ProjectChoice = Pick<ProjectResponse, 'id' | 'name' | 'is_active'>;
 
 const TOKEN_STATES = new Set<string>(['active', 'expired', 'revoked', 'exhausted', 'project_inactive']);
 
-export function createAdminReads(deps: { database: Database; cipher: ApiKeyCipher; now: () => Date }): AdminReads {
-  const { database, cipher, now } = deps;
+export interface AdminReadsDeps {
+  readonly database: Database;
+  readonly cipher: ApiKeyCipher;
+  readonly now: () => Date;
+  /** The usage ledger's write-behind (flushed before a usage report) and its sums by day. */
+  readonly usage: { readonly flush: () => Promise<void>; readonly days: UsageDays };
+}
+
+const refusal = (status: number, message: string): ManageAnswer<never> => ({ status, body: { error: { message } } satisfies ManageError as never });
+
+export function createAdminReads(deps: AdminReadsDeps): AdminReads {
+  const { database, cipher, now, usage } = deps;
   const choice = (project: ProjectSummary): ProjectChoice => ({ id: project.id, name: project.name, is_active: project.isActive });
 
   return {
@@ -59,6 +78,19 @@ export function createAdminReads(deps: { database: Database; cipher: ApiKeyCiphe
     },
     async activeTokenCount() {
       return (await listTokenPage(database, { state: 'active', now: now(), limit: 0, offset: 0 })).total;
+    },
+    async usageReport(query) {
+      const parsed = usageQuery.safeParse(query);
+      if (!parsed.success) return refusal(400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+      const { project_id: projectId, token_id: tokenId, from, to, granularity } = parsed.data;
+      // As the route does: what the ledger has not written yet shows on the next read if this fails.
+      await usage.flush().catch(() => undefined);
+      try {
+        return { status: 200, body: await buildUsageReport(database, usage.days, { projectId, tokenId, from, to, granularity }, now()) };
+      } catch (error) {
+        if (error instanceof ProxyError) return refusal(error.statusCode, error.message);
+        throw error;
+      }
     },
   };
 }

@@ -9,7 +9,7 @@ import { html } from './html.js';
 import { renderPage } from './layout.js';
 import { createLoginLimiter } from './login-limiter.js';
 import { createManageCaller } from './manage-caller.js';
-import { createAdminReads } from './reads.js';
+import { createAdminReads, type AdminReadsDeps } from './reads.js';
 import { contextOf, sendPage, type PageDeps } from './page-deps.js';
 import { registerAuditPage, registerAuditRecordPage } from './pages/audit.js';
 import { registerCachePages } from './pages/cache.js';
@@ -30,6 +30,8 @@ export interface AdminRoutesOptions {
   readonly database: Database;
   readonly cipher: ApiKeyCipher;
   readonly now: () => Date;
+  /** The usage ledger's write-behind and its sums by day, for the usage reports. */
+  readonly usage: AdminReadsDeps['usage'];
   readonly sessionTtlMs: number;
   readonly audit: AuditLog;
   /** Behind a reverse proxy: trust X-Forwarded-For (client IP) and X-Forwarded-Proto (Secure cookie). */
@@ -52,8 +54,8 @@ const LOGIN_WINDOW_MS = 5 * 60_000;
 /**
  * The admin UI: server-rendered pages under `path`, behind a login with the management token.
  * Registered as its own Fastify plugin, so its form parser, cookies, hooks and error page stay
- * away from the management API. Every read and change goes through the management API in
- * process (manage-caller.ts).
+ * away from the management API. Every change goes through the management API in process
+ * (manage-caller.ts); lists and usage reports are read in process (reads.ts).
  */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const base = options.path;

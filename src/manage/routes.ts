@@ -17,6 +17,7 @@ import {
   updateProject,
   updateToken,
   type Token,
+  type UsageDays,
   type UsageLedger,
   type UsageWriter,
 } from '../store/index.js';
@@ -51,6 +52,8 @@ export interface ManageRoutesOptions extends OperationDeps {
   readonly liveEvents?: LiveEventsOptions;
   /** The usage ledger behind /manage/usage. */
   readonly ledger: UsageLedger;
+  /** The ledger's sums by day, settled days kept in memory. */
+  readonly usageDays: UsageDays;
   /** Where and how management actions are recorded (the management token comes from above). */
   readonly audit: Omit<AuditRecordingOptions, 'managementToken'>;
 }
@@ -274,12 +277,11 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
     },
     async (request) => {
       await usage.flush();
-      const tokens = await listTokens(database, {
-        projectId: request.query.project_id ?? request.query.projectId,
-        activeOnly: request.query.active_only ?? request.query.activeOnly ?? false,
-        now: options.now(),
-      });
-      const projects = new Map((await listProjects(database)).map((project) => [project.id, project]));
+      const projectId = request.query.project_id ?? request.query.projectId;
+      const tokens = await listTokens(database, { projectId, activeOnly: request.query.active_only ?? request.query.activeOnly ?? false, now: options.now() });
+      // One project's tokens need that project only, not all of them (1,000 rows read and decoded).
+      const listed = projectId === undefined ? await listProjects(database) : [await findProject(database, projectId)].filter((project) => project !== undefined);
+      const projects = new Map(listed.map((project) => [project.id, project]));
       const now = options.now();
       // Tokens go with their project (deleted together), so each one finds it.
       return tokens.flatMap((token) => {
@@ -398,6 +400,6 @@ export async function manageRoutes(parent: FastifyInstance, options: ManageRoute
 
   cacheRoutes(parent, options.cache);
   if (options.liveEvents) eventRoutes(parent, options.liveEvents);
-  usageRoutes(parent, { database, ledger: options.ledger, now: options.now });
+  usageRoutes(parent, { database, ledger: options.ledger, usageDays: options.usageDays, now: options.now });
   auditRoutes(parent, database, options.audit.log);
 }

@@ -3,12 +3,16 @@ import {
   addUsageCounts,
   emptyUsageCounts,
   findProject,
+  findProjectNames,
   findTokenById,
   hasUsage,
   sumUsageByProject,
   sumUsageByTime,
   type Database,
+  type UsageBucketSums,
   type UsageCounts,
+  type UsageDays,
+  type UsageFilter,
 } from '../store/index.js';
 import { USAGE_BUCKET_MS, isUsageRangeProblem, resolveUsageRange, type UsageGranularity, type UsageRange, type UsageRangeProblem } from './usage-range.js';
 import type { UsageCountsResponse, UsageResponse } from './usage-schemas.js';
@@ -72,13 +76,33 @@ function fillBuckets(range: UsageRange, sums: readonly { start: Date; counts: Us
   return buckets;
 }
 
+interface RangeSums {
+  readonly sums: readonly UsageBucketSums[];
+  /** By project, ordered by project id; only asked for without a project filter. */
+  readonly projects?: readonly { projectId: string; projectName: string | null; counts: UsageCounts }[];
+}
+
+/** By day: from the settled-day sums (one pass over what is not settled yet); by hour: from the ledger. */
+async function sumRange(database: Database, usageDays: UsageDays, filter: UsageFilter, granularity: UsageGranularity): Promise<RangeSums> {
+  const withProjects = filter.projectId === undefined;
+  if (granularity === 'hour') {
+    const [sums, projects] = await Promise.all([sumUsageByTime(database, filter, 'hour'), withProjects ? sumUsageByProject(database, filter) : undefined]);
+    return { sums, ...(projects && { projects }) };
+  }
+  const { days, projects } = await usageDays.sum(filter);
+  if (!withProjects) return { sums: days };
+  const ids = [...projects.keys()].sort();
+  const names = await findProjectNames(database, ids);
+  return { sums: days, projects: ids.map((projectId) => ({ projectId, projectName: names.get(projectId) ?? null, counts: projects.get(projectId) ?? emptyUsageCounts() })) };
+}
+
 /** GET /manage/usage: the ledger's sums over a range, by hour or day, with totals (and by project). */
-export async function buildUsageReport(database: Database, request: UsageReportRequest, now: Date): Promise<UsageResponse> {
+export async function buildUsageReport(database: Database, usageDays: UsageDays, request: UsageReportRequest, now: Date): Promise<UsageResponse> {
   const resolved = resolveUsageRange(request, now);
   if (isUsageRangeProblem(resolved)) throw rangeRefusal(resolved);
   await checkFilters(database, request);
   const filter = { from: resolved.from, to: resolved.to, projectId: request.projectId, tokenId: request.tokenId };
-  const sums = await sumUsageByTime(database, filter, resolved.granularity);
+  const { sums, projects } = await sumRange(database, usageDays, filter, resolved.granularity);
   const totals = emptyUsageCounts();
   for (const sum of sums) addUsageCounts(totals, sum.counts);
   const report: UsageResponse = {
@@ -90,9 +114,11 @@ export async function buildUsageReport(database: Database, request: UsageReportR
     buckets: fillBuckets(resolved, sums),
     totals: presentCounts(totals),
   };
-  if (request.projectId !== undefined) return report;
-  const projects = (await sumUsageByProject(database, filter))
-    .sort((a, b) => b.counts.totalTokens - a.counts.totalTokens || b.counts.requests - a.counts.requests)
-    .map((project) => ({ project_id: project.projectId, project_name: project.projectName, ...presentCounts(project.counts) }));
-  return { ...report, projects };
+  if (projects === undefined) return report;
+  return {
+    ...report,
+    projects: [...projects]
+      .sort((a, b) => b.counts.totalTokens - a.counts.totalTokens || b.counts.requests - a.counts.requests)
+      .map((project) => ({ project_id: project.projectId, project_name: project.projectName, ...presentCounts(project.counts) })),
+  };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Database } from '../store/index.js';
+import type { Database, UsageDays } from '../store/index.js';
 import { errorResponse } from './schemas.js';
 import { buildUsageReport } from './usage-report.js';
 import { usageQuery, usageResponse } from './usage-schemas.js';
@@ -12,6 +12,8 @@ export interface UsageRoutesOptions {
   readonly database: Database;
   /** The ledger's write-behind: flushed before a read so that the answer is current. */
   readonly ledger: { flush(): Promise<void> };
+  /** The sums by day, settled days kept in memory (store/usage-days.ts). */
+  readonly usageDays: UsageDays;
   readonly now: () => Date;
 }
 
@@ -36,7 +38,7 @@ export function usageRoutes(parent: FastifyInstance, options: UsageRoutesOptions
       // A database locked by another process must not fail the read: what is not written yet shows on the next one.
       await options.ledger.flush().catch(() => undefined);
       const { project_id: projectId, token_id: tokenId, from, to, granularity } = request.query;
-      return buildUsageReport(options.database, { projectId, tokenId, from, to, granularity }, options.now());
+      return buildUsageReport(options.database, options.usageDays, { projectId, tokenId, from, to, granularity }, options.now());
     },
   );
 }

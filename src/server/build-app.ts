@@ -33,7 +33,7 @@ import {
   type UpstreamLimits,
 } from '../proxy/index.js';
 import { createApiKeyCipher, redactSecrets } from '../security/index.js';
-import { createUsageLedger, createUsageWriter, openDatabase, type Database } from '../store/index.js';
+import { createUsageDays, createUsageLedger, createUsageWriter, openDatabase, type Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { openHttpCache, type HttpCache } from '../cache/index.js';
 import { cacheStage, type CacheStageOptions } from './cache-stage.js';
@@ -184,7 +184,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw error;
   }
   const usage = createUsageWriter(database, { onError: (err) => logger.error({ err }, 'usage counters could not be written') });
-  const ledger = createUsageLedger(database, { onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)') });
+  const usageDays = createUsageDays(database, { now });
+  const ledger = createUsageLedger(database, {
+    onError: (err) => logger.error({ err }, 'usage ledger could not be written (kept for the next write)'),
+    onWritten: (hourStarts) => usageDays.forget(hourStarts),
+  });
   const auth = createTokenAuthenticator({
     database,
     cipher,
@@ -307,6 +311,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     cache,
     ledger,
+    usageDays,
     audit: {
       log: audit,
       recordReads: config.audit.recordReads,
@@ -323,6 +328,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       database,
       cipher,
       now,
+      usage: { flush: () => ledger.flush(), days: usageDays },
       sessionTtlMs: config.adminUi.sessionTtlMs,
       audit,
       trustProxyHeaders: config.audit.trustProxyHeaders,

@@ -18,6 +18,7 @@ export {
   deleteProject,
   findProject,
   findProjectByName,
+  findProjectNames,
   insertProject,
   listProjectSummaries,
   listProjects,
@@ -44,6 +45,7 @@ export { listTokenPage, type TokenPageFilter, type TokenState } from './token-pa
 export { createUsageWriter, type UsageWriter, type UsageWriterOptions } from './usage-writer.js';
 export type { Project, Token, TokenCredential } from './types.js';
 export { createUsageLedger, type LedgerEntry, type UsageLedger, type UsageLedgerOptions } from './usage-ledger.js';
+export { createUsageDays, SETTLED_DAY_TTL_MS, SETTLE_AFTER_MS, type UsageDays, type UsageDaysOptions, type UsageDaysReport } from './usage-days.js';
 export {
   addUsageCounts,
   emptyUsageCounts,

@@ -39,6 +39,17 @@ export async function listProjectSummaries({ db }: Database): Promise<ProjectSum
   return rows.map((row) => ({ id: row.id, name: row.name, isActive: readBool(row.is_active) }));
 }
 
+/** The names of these projects (deleted ones are left out). */
+export async function findProjectNames({ db }: Database, ids: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  // In slices: a list of bound parameters has a bound on every engine.
+  for (let start = 0; start < ids.length; start += 1_000) {
+    const rows = await db.selectFrom('projects').select(['id', 'name']).where('id', 'in', ids.slice(start, start + 1_000)).execute();
+    for (const row of rows) names.set(row.id, row.name);
+  }
+  return names;
+}
+
 export async function findProject({ db }: Database, id: string): Promise<Project | undefined> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toProject(row);

@@ -222,3 +222,23 @@ export async function hasUsage(database: Database, of: { readonly projectId?: st
   if (of.tokenId !== undefined) query = query.where('usage_hourly.token_id', '=', of.tokenId);
   return (await query.executeTakeFirst()) !== undefined;
 }
+
+export interface HourProjectSums {
+  readonly hourStart: Date;
+  readonly projectId: string;
+  readonly counts: UsageCounts;
+}
+
+/**
+ * Sums by UTC hour and project, in the primary key's order (hour, project): one pass that gives
+ * both the sums by time and by project of a range, for the settled-day sums (usage-days.ts).
+ */
+export async function sumUsageByHourAndProject(database: Database, filter: UsageFilter): Promise<HourProjectSums[]> {
+  const rows = await filtered(database, filter)
+    .select((eb) => ['usage_hourly.hour_start as hour_start', 'usage_hourly.project_id as project_id', ...sums(eb)])
+    .groupBy(['usage_hourly.hour_start', 'usage_hourly.project_id'])
+    .orderBy('usage_hourly.hour_start')
+    .orderBy('usage_hourly.project_id')
+    .execute();
+  return rows.map((row) => ({ hourStart: new Date(row.hour_start), projectId: row.project_id, counts: readCounts(row) }));
+}

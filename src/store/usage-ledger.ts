@@ -50,6 +50,8 @@ export interface UsageLedgerOptions {
   /** How far the table may lag behind the calls (and what a crash loses). Default 1 s. */
   readonly flushIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** After each write, the hours it added to (the settled-day sums forget those of past days). */
+  readonly onWritten?: (hourStarts: readonly Date[]) => void;
 }
 
 interface PendingRow {
@@ -124,6 +126,7 @@ export function createUsageLedger(database: Database, options: UsageLedgerOption
       mergeBack(batch);
       throw error;
     }
+    options.onWritten?.([...batch.keys()].map((hour) => new Date(hour * HOUR_MS)));
   }
 
   const writer = scheduleWriteBehind({ hasPending: () => pending.size > 0, write, intervalMs: options.flushIntervalMs ?? 1_000, onError: options.onError });

@@ -159,6 +159,25 @@ describe('admin UI over HTTP', () => {
     expect(after.headers.get('location')).toBe('/admin/login');
   });
 
+  it('shows the usage report\'s refusals as the API words them: a range too long (400), a project that never was (404)', async () => {
+    const client = adminClient(harness.url);
+    await client.login();
+    const long = await client.get('/admin/usage?granularity=hour&from=2026-01-01&to=2026-03-01');
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('more than the 744 a query with granularity=hour may cover');
+    const badDate = await client.get('/admin/usage?from=yesterday');
+    expect(badDate.status).toBe(400);
+    expect(await badDate.text()).toContain('from: must be an ISO 8601 date or time');
+    const unknown = await client.get('/admin/usage.csv?project_id=no-such-project');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toBe('project no-such-project not found, and the usage ledger holds nothing of it');
+    const csv = await client.get('/admin/usage.csv?from=2026-05-01&to=2026-05-03');
+    expect(await csv.text()).toBe(
+      'start,requests,errors,cache_hits,upstream_calls,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,total_tokens\r\n' +
+        '2026-05-01T00:00:00.000Z,0,0,0,0,0,0,0,0,0\r\n2026-05-02T00:00:00.000Z,0,0,0,0,0,0,0,0,0\r\n',
+    );
+  });
+
   it('serves its assets with a content hash, a year of caching and at most 80 KB gzipped in all', async () => {
     const client = adminClient(harness.url);
     await client.login();

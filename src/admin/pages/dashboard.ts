@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { UsageResponse } from '../../manage/index.js';
 import { tokenChart, usageChart } from '../chart.js';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
@@ -15,8 +14,8 @@ export function registerDashboard(app: FastifyInstance, deps: PageDeps): void {
     const [allProjects, activeTokens, day, month] = await Promise.all([
       deps.reads.projectChoices(),
       deps.reads.activeTokenCount(),
-      deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=hour&from=${hourAgo24}`),
-      deps.call<UsageResponse>(request, 'GET', `/manage/usage?granularity=day&from=${daysAgo30}`),
+      deps.reads.usageReport({ granularity: 'hour', from: hourAgo24 }),
+      deps.reads.usageReport({ granularity: 'day', from: daysAgo30 }),
     ]);
     const dayTotals = day.body.totals;
     const monthTotals = month.body.totals;

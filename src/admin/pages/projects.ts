@@ -146,7 +146,7 @@ export async function loadProjectDetail(deps: PageDeps, request: FastifyRequest,
   const from = new Date(Date.now() - THIRTY_DAYS_MS).toISOString().slice(0, 10);
   const [tokens, usage] = await Promise.all([
     deps.call<TokenResponse[]>(request, 'GET', `/manage/tokens?project_id=${encodeURIComponent(id)}`),
-    deps.call<UsageResponse>(request, 'GET', `/manage/usage?project_id=${encodeURIComponent(id)}&granularity=day&from=${from}`),
+    deps.reads.usageReport({ project_id: id, granularity: 'day', from }),
   ]);
   return { project: project.body, tokens: tokens.status === 200 ? tokens.body : [], usage: usage.status === 200 ? usage.body : undefined };
 }

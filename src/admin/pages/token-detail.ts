@@ -67,8 +67,7 @@ async function loadTokenDetail(deps: PageDeps, request: FastifyRequest, id: stri
   if (token.status !== 200) return undefined;
   // With its project too: the report then skips its by-project sums.
   const from = new Date(Date.now() - THIRTY_DAYS_MS).toISOString().slice(0, 10);
-  const query = new URLSearchParams({ project_id: token.body.project_id, token_id: token.body.id, granularity: 'day', from });
-  const usage = await deps.call<UsageResponse>(request, 'GET', `/manage/usage?${query.toString()}`);
+  const usage = await deps.reads.usageReport({ project_id: token.body.project_id, token_id: token.body.id, granularity: 'day', from });
   return { token: token.body, usage: usage.status === 200 ? usage.body : undefined };
 }
 

@@ -26,11 +26,14 @@ function filterOf(request: FastifyRequest): UsageFilter {
   };
 }
 
-function queryString(filter: UsageFilter): string {
+function queryParams(filter: UsageFilter): URLSearchParams {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filter)) if (typeof value === 'string' && value !== '') params.set(key, value);
-  return params.toString();
+  return params;
 }
+
+const queryString = (filter: UsageFilter): string => queryParams(filter).toString();
+const reportOf = (deps: PageDeps, filter: UsageFilter) => deps.reads.usageReport(Object.fromEntries(queryParams(filter)));
 
 /** A CSV cell: quoted when needed, and a leading = + - @ defused (spreadsheets would run it as a formula). */
 function csvCell(value: string | number | null): string {
@@ -51,7 +54,7 @@ export function registerUsagePages(app: FastifyInstance, deps: PageDeps): void {
   app.get(`${base}/usage`, async (request, reply) => {
     const filter = filterOf(request);
     const [report, projects] = await Promise.all([
-      deps.call<UsageResponse>(request, 'GET', `/manage/usage?${queryString(filter)}`),
+      reportOf(deps, filter),
       deps.reads.projectChoices(),
     ]);
     const context = contextOf(deps, request);
@@ -83,7 +86,7 @@ ${report.body.buckets.filter((bucket) => bucket.requests > 0).reverse().map((buc
 
   app.get(`${base}/usage.csv`, async (request, reply) => {
     const filter = filterOf(request);
-    const report = await deps.call<UsageResponse>(request, 'GET', `/manage/usage?${queryString(filter)}`);
+    const report = await reportOf(deps, filter);
     if (report.status !== 200) return reply.code(report.status).type('text/plain; charset=utf-8').send(errorMessageOf(report));
     return reply
       .type('text/csv; charset=utf-8')
