@@ -39,6 +39,8 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** Writes the records still in memory: to the file, and to the database (which may wait for its lock). */
   flush(): Promise<void>;
+  /** AUDIT_LOG_FILE moved away by logrotate (SIGHUP): continue in a new file by the same path. */
+  reopenFile(): void;
   stats(): AuditLogStats;
   close(): Promise<void>;
 }
@@ -107,6 +109,9 @@ export function createAuditLog({ file, writer, now, onError }: AuditLogParts): A
       await file?.flush();
       await writer?.flush();
     },
+    reopenFile() {
+      file?.reopen();
+    },
     stats: () => ({
       records,
       fileDropped: file?.droppedCount ?? 0,
@@ -128,6 +133,7 @@ export const disabledAuditLog: AuditLog = {
   storesInDatabase: false,
   record() {},
   flush: async () => undefined,
+  reopenFile() {},
   stats: () => ({ records: 0, fileDropped: 0, databaseDropped: 0, databaseWriteFailures: 0 }),
   close: async () => undefined,
 };

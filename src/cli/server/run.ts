@@ -150,11 +150,14 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   writeLine(io.stderr, keysAtRestLine(config.secrets));
   if (io.stderr.isTTY) writeLine(io.stderr, 'Press Ctrl+C to stop');
 
-  // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.
-  const reopenEventLog = () => app.fileEventLog?.reopen();
-  process.on('SIGHUP', reopenEventLog);
+  // logrotate moves the event log and the audit log away, then sends SIGHUP: continue in new files by the same paths.
+  const reopenLogFiles = () => {
+    app.fileEventLog?.reopen();
+    app.audit.reopenFile();
+  };
+  process.on('SIGHUP', reopenLogFiles);
   const signal = await shutdownSignal;
-  process.off('SIGHUP', reopenEventLog);
+  process.off('SIGHUP', reopenLogFiles);
   // A terminal echoes ^C where the cursor is: start on a line of our own.
   if (io.stderr.isTTY) writeLine(io.stderr);
   writeLine(io.stderr, `${signal}: finishing in-flight requests (at most ${config.shutdown.drainTimeoutMs / 1000}s; send it again to stop now)`);
