@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditOutcome, AuditWriter } from '../store/index.js';
+import { auditEventFields, type AuditEvent, type AuditOutcome, type AuditWriter } from '../store/index.js';
 import type { AuditAction } from './audit-actions.js';
 import { createAuditId } from './audit-id.js';
 import type { AuditFile } from './audit-file.js';
@@ -50,18 +50,7 @@ export function auditEventJson(event: AuditEvent) {
   return {
     id: event.id,
     timestamp: event.timestamp.toISOString(),
-    action: event.action,
-    actor: event.actor,
-    outcome: event.outcome,
-    project_id: event.projectId,
-    token_id: event.tokenId,
-    request_id: event.requestId,
-    correlation_id: event.correlationId,
-    client_ip: event.clientIp,
-    method: event.method,
-    path: event.path,
-    user_agent: event.userAgent,
-    reason: event.reason,
+    ...auditEventFields(event),
     metadata: event.metadata,
   };
 }
