@@ -228,9 +228,12 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       ownPendingCursor = last?.[0];
       if (last !== undefined) return mine;
     }
+    // The wait ends by the next claim round, so that a dead consumer's entries are taken over every
+    // claimEveryMs however long REDIS_STREAM_BLOCK_TIME is (an empty answer, then the next read claims).
+    const blockMs = Math.min(waitMs, Math.max(1, lastClaimRoundAt + claimEveryMs - Date.now()));
     const reply =
       waitMs > 0
-        ? await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'BLOCK', Math.ceil(waitMs), 'STREAMS', key, '>')
+        ? await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'BLOCK', Math.ceil(blockMs), 'STREAMS', key, '>')
         : await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'STREAMS', key, '>');
     return readReplyEntries(reply);
   }

@@ -129,10 +129,11 @@ describe.skipIf(redisUnreachable !== undefined)('llm-proxy dispatcher metrics an
   it('reads with COUNT REDIS_STREAM_BATCH_SIZE and BLOCK REDIS_STREAM_BLOCK_TIME; SIGTERM still ends it cleanly', async () => {
     const blocking = reads.filter((args) => args.includes('BLOCK'));
     expect(blocking.length).toBeGreaterThan(0);
-    for (const args of blocking) {
-      expect(args[args.indexOf('COUNT') + 1]).toBe('2');
-      expect(args[args.indexOf('BLOCK') + 1]).toBe('700');
-    }
+    for (const args of blocking) expect(args[args.indexOf('COUNT') + 1]).toBe('2');
+    // BLOCK is REDIS_STREAM_BLOCK_TIME, shortened only to end by the next claim round (every 5 s here).
+    const blocks = blocking.map((args) => Number(args[args.indexOf('BLOCK') + 1]));
+    expect(Math.max(...blocks)).toBe(700);
+    for (const block of blocks) expect(block).toBeGreaterThan(0);
     for (const args of reads) expect(Number(args[args.indexOf('COUNT') + 1])).toBeLessThanOrEqual(2);
 
     const running = dispatcher;
