@@ -16,6 +16,12 @@ export interface AuditFile {
   flush(): Promise<void>;
   /** Lines not written: the disk failed, or more than maxBufferedBytes waited for it. */
   readonly droppedCount: number;
+  /**
+   * Continues in a new file by the same path (logrotate moved this one away, then sent SIGHUP);
+   * the lines queued so far still go to the moved file. When the path cannot be opened, the
+   * failure is reported (onError) and the moved file goes on receiving the lines.
+   */
+  reopen(): void;
   /** Writes what is queued and closes the file. */
   close(): Promise<void>;
 }
@@ -52,32 +58,41 @@ function problemOf(error: unknown, createDir: boolean): string {
   }
 }
 
+/** Opens the path for appending (mode 0600), its directories first when asked; throws AuditLogFileError. */
+function openForAppend(path: string, createDir: boolean): number {
+  try {
+    if (createDir) makeDirectory(dirname(path), PRIVATE_DIRECTORY);
+    return openSync(path, 'a', PRIVATE_FILE);
+  } catch (error) {
+    throw new AuditLogFileError(
+      `cannot open the audit log ${path} (AUDIT_LOG_FILE): ${problemOf(error, createDir)}. ` +
+        'Choose a writable file with AUDIT_LOG_FILE, or set AUDIT_LOG_FILE= (empty) to keep the audit in the database only.',
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Opens (creates with mode 0600, or appends to) the audit file; throws AuditLogFileError naming
  * the path and the fix when it cannot, so that a misconfigured audit stops the start instead of
  * losing records.
  */
 export function openAuditFile(path: string, options: AuditFileOptions): AuditFile {
-  let fd: number;
-  try {
-    if (options.createDir) makeDirectory(dirname(path), PRIVATE_DIRECTORY);
-    fd = openSync(path, 'a', PRIVATE_FILE);
-  } catch (error) {
-    throw new AuditLogFileError(
-      `cannot open the audit log ${path} (AUDIT_LOG_FILE): ${problemOf(error, options.createDir)}. ` +
-        'Choose a writable file with AUDIT_LOG_FILE, or set AUDIT_LOG_FILE= (empty) to keep the audit in the database only.',
-      { cause: error },
-    );
-  }
   const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-  const stream: WriteStream = createWriteStream(path, { fd });
   let hasFailed = false;
   let droppedCount = 0;
-  stream.on('error', (error) => {
-    if (!hasFailed) options.onError?.(error);
-    hasFailed = true;
-  });
-  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+
+  function streamOf(fd: number): { stream: WriteStream; closed: Promise<void> } {
+    const opened = createWriteStream(path, { fd });
+    opened.on('error', (error) => {
+      if (opened !== stream) return; // a file given up by reopen(): its failure is no longer ours
+      if (!hasFailed) options.onError?.(error);
+      hasFailed = true;
+    });
+    return { stream: opened, closed: new Promise<void>((resolve) => opened.once('close', resolve)) };
+  }
+
+  let { stream, closed } = streamOf(openForAppend(path, options.createDir));
 
   return {
     path,
@@ -92,6 +107,20 @@ export function openAuditFile(path: string, options: AuditFileOptions): AuditFil
       if (hasFailed || stream.writableEnded || stream.writableLength === 0) return Promise.resolve();
       // Writes complete in order: the callback of an empty write comes after every earlier line.
       return new Promise((resolve) => stream.write('', () => resolve()));
+    },
+    reopen() {
+      if (stream.writableEnded) return;
+      let fd: number;
+      try {
+        fd = openForAppend(path, options.createDir);
+      } catch (error) {
+        options.onError?.(error);
+        return; // the moved file keeps receiving the lines: better than none
+      }
+      const previous = stream;
+      ({ stream, closed } = streamOf(fd));
+      hasFailed = false;
+      previous.end(); // what it still holds goes to the moved file, where it belongs
     },
     get droppedCount() {
       return droppedCount;

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditOutcome, AuditWriter } from '../store/index.js';
+import { auditEventFields, type AuditEvent, type AuditOutcome, type AuditWriter } from '../store/index.js';
 import type { AuditAction } from './audit-actions.js';
 import { createAuditId } from './audit-id.js';
 import type { AuditFile } from './audit-file.js';
@@ -39,6 +39,8 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** Writes the records still in memory: to the file, and to the database (which may wait for its lock). */
   flush(): Promise<void>;
+  /** AUDIT_LOG_FILE moved away by logrotate (SIGHUP): continue in a new file by the same path. */
+  reopenFile(): void;
   stats(): AuditLogStats;
   close(): Promise<void>;
 }
@@ -48,18 +50,7 @@ export function auditEventJson(event: AuditEvent) {
   return {
     id: event.id,
     timestamp: event.timestamp.toISOString(),
-    action: event.action,
-    actor: event.actor,
-    outcome: event.outcome,
-    project_id: event.projectId,
-    token_id: event.tokenId,
-    request_id: event.requestId,
-    correlation_id: event.correlationId,
-    client_ip: event.clientIp,
-    method: event.method,
-    path: event.path,
-    user_agent: event.userAgent,
-    reason: event.reason,
+    ...auditEventFields(event),
     metadata: event.metadata,
   };
 }
@@ -107,6 +98,9 @@ export function createAuditLog({ file, writer, now, onError }: AuditLogParts): A
       await file?.flush();
       await writer?.flush();
     },
+    reopenFile() {
+      file?.reopen();
+    },
     stats: () => ({
       records,
       fileDropped: file?.droppedCount ?? 0,
@@ -128,6 +122,7 @@ export const disabledAuditLog: AuditLog = {
   storesInDatabase: false,
   record() {},
   flush: async () => undefined,
+  reopenFile() {},
   stats: () => ({ records: 0, fileDropped: 0, databaseDropped: 0, databaseWriteFailures: 0 }),
   close: async () => undefined,
 };

@@ -36,7 +36,7 @@ export type PrimaryMessage =
   | { readonly llmProxy: 'invalidate'; readonly invalidation: Invalidation }
   /** Drain and exit (`force`: cut what is still in flight now). */
   | { readonly llmProxy: 'stop'; readonly force: boolean }
-  /** SIGHUP reached the primary: reopen FILE_EVENT_LOG. */
+  /** SIGHUP reached the primary: reopen FILE_EVENT_LOG and AUDIT_LOG_FILE. */
   | { readonly llmProxy: 'reopen-log' };
 
 function isOurs(message: unknown): boolean {

@@ -27,7 +27,7 @@ export interface Supervisor {
   readonly finished: Promise<SupervisorOutcome>;
   /** Drain every worker (`force`: cut what is still in flight). */
   stop(force: boolean): void;
-  /** FILE_EVENT_LOG is reopened by every worker (SIGHUP). */
+  /** FILE_EVENT_LOG and AUDIT_LOG_FILE are reopened by every worker (SIGHUP). */
   reopenLogs(): void;
 }
 

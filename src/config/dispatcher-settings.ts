@@ -1,7 +1,7 @@
 import { readClientSetting, type ClientSettingsOptions } from './client-settings.js';
 import type { EventsConfig } from './config.js';
 import { ConfigError, loadEventsConfig } from './load-config.js';
-import { parseDurationMs } from './units.js';
+import { parseDurationMs, parseListenAddress, type ListenAddress } from './units.js';
 
 /**
  * Settings of `llm-proxy dispatcher`: each from its flag, else its environment variable (or
@@ -26,6 +26,7 @@ export interface DispatcherFlags {
   readonly drainTimeout?: string;
   readonly webhookSecret?: string;
   readonly deadLetterFile?: string;
+  readonly metricsAddr?: string;
 }
 
 export interface DispatcherSettings {
@@ -45,6 +46,8 @@ export interface DispatcherSettings {
   readonly retryMaxMs: number;
   readonly drainTimeoutMs: number;
   readonly deadLetterFile: string | undefined;
+  /** Where the Prometheus endpoint listens (GET /metrics); undefined: no endpoint. */
+  readonly metricsAddress: ListenAddress | undefined;
   readonly secrets: {
     /** Lunary and Helicone. */
     readonly apiKey: string | undefined;
@@ -67,6 +70,7 @@ export const DISPATCHER_SETTING_SOURCES = {
   drainTimeout: { flag: '--drain-timeout', env: 'DISPATCHER_DRAIN_TIMEOUT', default: '30s' },
   webhookSecret: { flag: '--webhook-secret', env: 'DISPATCHER_WEBHOOK_SECRET', default: undefined },
   deadLetterFile: { flag: '--dead-letter-file', env: 'DISPATCHER_DEAD_LETTER_FILE', default: undefined },
+  metricsAddr: { flag: '--metrics-addr', env: 'DISPATCHER_METRICS_ADDR', default: undefined },
 } as const satisfies Record<keyof DispatcherFlags, { flag: string; env: string; default: string | undefined }>;
 
 type SettingKey = keyof typeof DISPATCHER_SETTING_SOURCES;
@@ -124,6 +128,7 @@ export function readDispatcherSettings(flags: DispatcherFlags, options: ClientSe
     retryMaxMs: parsed('retryMax', duration, DURATION),
     drainTimeoutMs: parsed('drainTimeout', duration, DURATION),
     deadLetterFile: raw('deadLetterFile').text,
+    metricsAddress: raw('metricsAddr').text === undefined ? undefined : parsed('metricsAddr', parseListenAddress, 'host:port such as 127.0.0.1:9464 or :9464'),
     secrets: { apiKey, webhookSecret },
   };
   checkService(settings, raw('endpoint').from);

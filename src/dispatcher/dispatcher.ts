@@ -1,6 +1,6 @@
 import type { EventSource, ReceivedEvent } from '../events/index.js';
 import { backoffDelayMs, pause, type BackoffPolicy } from './backoff.js';
-import { SinkError, type Sink } from './sink.js';
+import { SinkError, type Sink, type SinkFailure } from './sink.js';
 
 export interface DispatcherOptions {
   readonly source: EventSource;
@@ -20,7 +20,10 @@ export interface DispatcherOptions {
   readonly backoff: BackoffPolicy;
   /** How long a graceful stop may take to ship what was read before it gives up. */
   readonly drainTimeoutMs: number;
-  /** Longest wait on the source for new events, so that a stop is noticed soon. Default 500 ms. */
+  /**
+   * Longest wait on the source for new events. Default 500 ms, so that a stop is noticed soon by
+   * sources without stopReading(); a source with it may wait longer (REDIS_STREAM_BLOCK_TIME).
+   */
   readonly readWaitMs?: number;
   readonly random?: () => number;
   /**
@@ -44,6 +47,8 @@ export type DispatcherNotice =
   | { readonly kind: 'source-gave-up'; readonly operation: SourceOperation; readonly events: number; readonly reason: string };
 
 export interface DispatcherStats {
+  /** Events read from the source. */
+  readonly received: number;
   /** Events the sink took (and the source acknowledged). */
   readonly delivered: number;
   /** Sends repeated after a retryable failure. */
@@ -56,6 +61,10 @@ export interface DispatcherStats {
   readonly buffered: number;
   /** Events read but neither acknowledged nor dead-lettered when the dispatcher stopped (drain timed out, stopped at once, or failed). */
   readonly abandoned: number;
+  /** Failed sends, by how the sink failed (anything but a SinkError counts as retryable). */
+  readonly sinkErrors: Readonly<Record<SinkFailure, number>>;
+  /** When the oldest event read and not yet shipped ended at the proxy (its ended_at, ms); undefined when none. */
+  readonly oldestPendingEndedAt: number | undefined;
 }
 
 export interface Dispatcher {
@@ -139,6 +148,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let retried = 0;
   let deadLettered = 0;
   let batches = 0;
+  let received = 0;
+  const sinkErrors: Record<SinkFailure, number> = { retryable: 0, permanent: 0, refused: 0 };
+  /** The batch at the sink: its events are older than the queue's. */
+  let sending: readonly ReceivedEvent[] = [];
 
   const queued = () => queue.length - head;
 
@@ -158,6 +171,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function fail(error: unknown): void {
     failure ??= error;
     stopping = true;
+    source.stopReading?.();
     halt.abort();
     stopped.abort();
     readerWake.wake();
@@ -234,6 +248,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         return;
       }
       const sinkError = error instanceof SinkError ? error : undefined;
+      sinkErrors[sinkError?.failure ?? 'retryable'] += 1;
       const taken = Math.min(sinkError?.delivered ?? 0, remaining.length);
       if (taken > 0) {
         await ack(remaining.slice(0, taken));
@@ -274,9 +289,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           await readerWake.wait();
           continue;
         }
-        let received: ReceivedEvent[];
+        let events: ReceivedEvent[];
         try {
-          received = await source.read(room, readWaitMs);
+          events = await source.read(room, readWaitMs);
           failedReads = 0;
         } catch (error) {
           if (isFatal(error)) throw error;
@@ -286,18 +301,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           await pause(delayMs, stopped.signal);
           continue;
         }
-        if (received.length === 0) {
+        received += events.length;
+        if (events.length === 0) {
           // A source that answers [] at once (closed, or not waiting as it should) must not starve the event loop.
           await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
         if (halt.signal.aborted) {
           // Stopped at once while this read was under way: the sender is gone, these are left undelivered.
-          abandoned += received.length;
+          abandoned += events.length;
           break;
         }
         if (queued() === 0) oldestAt = Date.now();
-        for (const event of received) queue.push(event);
+        for (const event of events) queue.push(event);
         senderWake.wake();
       }
     } catch (error) {
@@ -330,11 +346,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // Events left behind a full batch are newer than oldestAt: they may go early, never late.
       const batch = take(batchSize);
       inFlight = batch.length;
+      sending = batch;
       readerWake.wake(); // room in the read-ahead: the next events are read while this batch is sent
       try {
         await deliver(batch);
       } finally {
         inFlight = 0;
+        sending = [];
       }
     }
   }
@@ -351,8 +369,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return stats();
   }
 
+  function oldestPendingEndedAt(): number | undefined {
+    const oldest = sending[0] ?? queue[head];
+    if (oldest === undefined) return undefined;
+    const endedAt = Date.parse(oldest.event.ended_at);
+    return Number.isNaN(endedAt) ? undefined : endedAt;
+  }
+
   function stats(): DispatcherStats {
-    return { delivered, retried, deadLettered, batches, buffered: queued() + inFlight, abandoned };
+    return {
+      received,
+      delivered,
+      retried,
+      deadLettered,
+      batches,
+      buffered: queued() + inFlight,
+      abandoned,
+      sinkErrors: { ...sinkErrors },
+      oldestPendingEndedAt: oldestPendingEndedAt(),
+    };
   }
 
   return {
@@ -364,12 +399,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (stopping) return;
       stopping = true;
       stopped.abort();
+      source.stopReading?.();
       drainTimer = setTimeout(() => halt.abort(), options.drainTimeoutMs);
       readerWake.wake();
       senderWake.wake();
     },
     abort() {
       stopping = true;
+      source.stopReading?.();
       halt.abort();
       stopped.abort();
       readerWake.wake();

@@ -24,6 +24,12 @@ export interface EventSource {
   ack(events: readonly ReceivedEvent[]): Promise<void>;
   /** The sink refused these for good (retries exhausted): keep them aside, then ack them. */
   deadLetter(events: readonly ReceivedEvent[], reason: string): Promise<void>;
+  /**
+   * Optional: the dispatcher stops reading (a graceful stop): a read under way resolves [] now,
+   * and so does every later one; acknowledging and dead-lettering go on. For sources whose reads
+   * wait long (Redis Streams: REDIS_STREAM_BLOCK_TIME), so that a stop need not wait for them.
+   */
+  stopReading?(): void;
   /** Events published but not yet delivered to this consumer's group; undefined when unknown. */
   lag(): Promise<number | undefined>;
   close(): Promise<void>;

@@ -17,11 +17,11 @@ export interface RedisStreamsOptions {
   readonly consumerName: string;
   /** Approximate MAXLEN on every XADD; 0 = no trimming. */
   readonly maxLen: number;
-  /** Default wait of a consumer's read (the dispatcher passes its own to `read`). */
+  /** How long the dispatcher's reads wait for new entries (XREADGROUP … BLOCK; REDIS_STREAM_BLOCK_TIME). */
   readonly blockMs: number;
   /** Entries idle this long in another consumer's pending list are claimed. */
   readonly claimIdleMs: number;
-  /** Default entries per read. */
+  /** Entries per read, at most (XREADGROUP/XAUTOCLAIM … COUNT; REDIS_STREAM_BATCH_SIZE), whatever `read` is asked for. */
   readonly batchSize: number;
   /** Longest wait for a connection. Default 2 s. */
   readonly connectTimeoutMs?: number;

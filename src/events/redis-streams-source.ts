@@ -125,6 +125,8 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
   }
 
   let closed = false;
+  /** stopReading() was called: reads answer [] (acks and dead letters go on over the command connection). */
+  let readingStopped = false;
   /**
    * Entries handed to the caller and not yet acknowledged or dead-lettered. Claims and rereads of
    * the own pending list skip them: they are in this process already (XAUTOCLAIM does not look at
@@ -226,27 +228,31 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       ownPendingCursor = last?.[0];
       if (last !== undefined) return mine;
     }
+    // The wait ends by the next claim round, so that a dead consumer's entries are taken over every
+    // claimEveryMs however long REDIS_STREAM_BLOCK_TIME is (an empty answer, then the next read claims).
+    const blockMs = Math.min(waitMs, Math.max(1, lastClaimRoundAt + claimEveryMs - Date.now()));
     const reply =
       waitMs > 0
-        ? await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'BLOCK', Math.ceil(waitMs), 'STREAMS', key, '>')
+        ? await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'BLOCK', Math.ceil(blockMs), 'STREAMS', key, '>')
         : await reader.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'STREAMS', key, '>');
     return readReplyEntries(reply);
   }
 
   return {
     description: `redis-streams ${key}@${options.address} (group ${group}, consumer ${consumer})`,
-    async read(max, waitMs) {
-      if (closed) return [];
+    async read(asked, waitMs) {
+      if (closed || readingStopped) return [];
+      const max = Math.min(asked, options.batchSize);
       const deadline = Date.now() + waitMs;
       try {
         // Entries that were all deleted or dead-lettered leave nothing to return: read on, within the wait.
         for (;;) {
           const entries = await readEntries(max, Math.max(0, deadline - Date.now()));
           const events = await received(entries);
-          if (events.length > 0 || entries.length === 0 || closed || Date.now() >= deadline) return events;
+          if (events.length > 0 || entries.length === 0 || closed || readingStopped || Date.now() >= deadline) return events;
         }
       } catch (error) {
-        if (closed) return [];
+        if (closed || readingStopped) return [];
         if (isReplyError(error, 'NOGROUP')) {
           // The stream or the group was deleted: start over with a new group (it reads from the start).
           await ensureGroup();
@@ -285,6 +291,12 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       } catch {
         return undefined;
       }
+    },
+    // The reader connection only carries the blocking reads: dropping it ends the one under way. What
+    // that read had taken stays pending for this consumer (reread on restart, or claimed).
+    stopReading() {
+      readingStopped = true;
+      reader.disconnect();
     },
     async close() {
       if (closed) return;

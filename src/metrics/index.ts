@@ -2,3 +2,4 @@
 export { createMetrics, type Metrics, type MetricsSources } from './create-metrics.js';
 export { DURATION_BUCKETS_SECONDS } from './request-metrics.js';
 export { OTHER_ROUTE, createRouteTemplates, type RouteTemplates } from './route-template.js';
+export { createDispatcherMetrics, type DispatcherMetrics, type DispatcherMetricsSources } from './dispatcher-metrics.js';

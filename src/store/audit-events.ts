@@ -28,6 +28,29 @@ export interface AuditEvent {
   readonly metadata: Readonly<Record<string, unknown>> | null;
 }
 
+/**
+ * The record's plain fields under their snake_case names, in the order they are written: the one
+ * mapping of the audit_events row (insertAuditEvents) and of the file line and API answer
+ * (auditEventJson). Each adds `id` and `timestamp` before them and `metadata` after, written its
+ * own way (the database's time and JSON text; ISO time and an object).
+ */
+export function auditEventFields(event: AuditEvent) {
+  return {
+    action: event.action,
+    actor: event.actor,
+    outcome: event.outcome,
+    project_id: event.projectId,
+    token_id: event.tokenId,
+    request_id: event.requestId,
+    correlation_id: event.correlationId,
+    client_ip: event.clientIp,
+    method: event.method,
+    path: event.path,
+    user_agent: event.userAgent,
+    reason: event.reason,
+  };
+}
+
 function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   return {
     id: row.id,
@@ -58,18 +81,7 @@ export async function insertAuditEvents(database: Database, events: readonly Aud
   const rows: Selectable<AuditEventsTable>[] = events.map((event) => ({
     id: event.id,
     timestamp: codec.time(event.timestamp),
-    action: event.action,
-    actor: event.actor,
-    outcome: event.outcome,
-    project_id: event.projectId,
-    token_id: event.tokenId,
-    request_id: event.requestId,
-    correlation_id: event.correlationId,
-    client_ip: event.clientIp,
-    method: event.method,
-    path: event.path,
-    user_agent: event.userAgent,
-    reason: event.reason,
+    ...auditEventFields(event),
     metadata: event.metadata === null ? null : JSON.stringify(event.metadata),
   }));
   await database.write(() =>

@@ -3,6 +3,7 @@ export { DEFAULT_POOL_SETTINGS, type PoolSettings } from './engines/pool-setting
 export { MigrationError, migrateDown, migrateToLatest, migrationStatus, type MigrationState } from './migrator.js';
 export {
   AUDIT_OUTCOMES,
+  auditEventFields,
   findAuditEvent,
   insertAuditEvents,
   listAuditEvents,

@@ -1,10 +1,10 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditListResponse } from '../../src/manage-client/index.js';
 import { runCli, startCliServer, type CliServer } from '../support/cli.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { readAuditFile } from './audit-support.js';
+import { readAuditFile, waitForAuditFile } from './audit-support.js';
 
 const MANAGEMENT_TOKEN = 'cli-audit-management-token-0123';
 
@@ -92,11 +92,75 @@ describe('audit with the built binary', { timeout: 60_000 }, () => {
       expect(bad.stderr).toContain("error: option '--outcome <outcome>' argument 'maybe' is invalid");
     });
 
+    it('manage audit get shows one record with every field, --json the API answer, and an unknown id as not found', async () => {
+      const listed = JSON.parse((await audit('--action', 'token.create', '--json')).stdout) as AuditListResponse;
+      const failed = listed.events[0];
+      if (failed === undefined) throw new Error('no token.create record');
+      const get = (...args: string[]) =>
+        runCli(['manage', 'audit', 'get', ...args, '--manage-api-base-url', server.url], { cwd: temp.dir, env: { MANAGEMENT_TOKEN } });
+
+      const shown = await get(failed.id);
+      expect([shown.code, shown.stderr]).toEqual([0, '']);
+      const rows = Object.fromEntries(shown.stdout.trimEnd().split('\n').map((row) => [row.split(/:\s+/)[0], row.replace(/^[^:]+:\s+/, '')]));
+      expect(rows).toMatchObject({
+        ID: failed.id,
+        Action: 'token.create',
+        Outcome: 'failure',
+        Actor: `management:****${MANAGEMENT_TOKEN.slice(-4)}`,
+        'Client IP': '127.0.0.1',
+        Request: 'POST /manage/tokens',
+        Reason: 'project nope not found',
+      });
+      expect(rows.Time).toBe(`${failed.timestamp.slice(0, 10)} ${failed.timestamp.slice(11, 23)} UTC`);
+      expect(shown.stdout).toContain('User agent:');
+
+      const json = await get(failed.id, '--json');
+      expect(JSON.parse(json.stdout)).toEqual(failed);
+
+      const missing = await get('00000000-0000-0000-0000-000000000000');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/audit event not found/);
+    });
+
     it('writes the file in the directories it created (0700), mode 0600, all of it by the time the server stops', async () => {
       expect(statSync(join(temp.dir, 'logs')).mode & 0o777).toBe(0o700);
       expect(statSync(auditFile).mode & 0o777).toBe(0o600);
       expect(await server.stop()).toBe(0);
       expect(readAuditFile(auditFile).map((record) => record.action)).toEqual(['project.create', 'token.create', 'management.auth']);
     });
+  });
+
+  it('continues AUDIT_LOG_FILE in a new file after SIGHUP (logrotate), the earlier records staying in the moved one', async () => {
+    const temp = makeTempDir();
+    const auditFile = join(temp.dir, 'audit.log');
+    const server = await startCliServer(['--config', '/dev/null', '--db', join(temp.dir, 'db.sqlite'), '--log-level', 'error'], {
+      cwd: temp.dir,
+      env: { MANAGEMENT_TOKEN, AUDIT_LOG_FILE: auditFile },
+    });
+    let before = '';
+    let after = '';
+    try {
+      const create = async (name: string) => {
+        const response = await fetch(`${server.url}/manage/projects`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MANAGEMENT_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name, api_key: 'sk-cli-audit-key-0123456789' }),
+        });
+        return ((await response.json()) as { id: string }).id;
+      };
+      before = await create('before');
+      expect((await waitForAuditFile(auditFile, 1)).map((record) => record.project_id)).toEqual([before]);
+      renameSync(auditFile, `${auditFile}.1`);
+      server.child.kill('SIGHUP');
+      await expect.poll(() => existsSync(auditFile)).toBe(true); // reopened: a new, empty file by the same path
+      after = await create('after');
+      expect((await waitForAuditFile(auditFile, 1)).map((record) => record.project_id)).toEqual([after]);
+      expect(statSync(auditFile).mode & 0o777).toBe(0o600);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(readAuditFile(`${auditFile}.1`).map((record) => record.project_id)).toEqual([before]);
+    expect(readAuditFile(auditFile).map((record) => record.project_id)).toEqual([after]);
+    temp.remove();
   });
 });

@@ -64,7 +64,9 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
     expect(source.acked.sort()).toEqual(idsOf(events).sort());
     const delivered = idsOf(eventsOfPost(sink.posts()[2]?.body ?? ''));
     expect(delivered).toEqual(idsOf(events));
-    expect(stats).toMatchObject({ delivered: 5, retried: 2, batches: 1, deadLettered: 0, abandoned: 0 });
+    expect(stats).toMatchObject({ received: 5, delivered: 5, retried: 2, batches: 1, deadLettered: 0, abandoned: 0 });
+    expect(stats.sinkErrors).toEqual({ retryable: 2, permanent: 0, refused: 0 });
+    expect(stats.oldestPendingEndedAt).toBeUndefined();
     expect(source.deadLettered).toEqual([]);
   });
 
@@ -99,6 +101,7 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
 
     expect(sink.posts()).toHaveLength(1);
     expect(stats).toMatchObject({ retried: 0, deadLettered: 4, delivered: 0 });
+    expect(stats.sinkErrors).toEqual({ retryable: 0, permanent: 1, refused: 0 });
   });
 
   it('with a sink that sends one event at a time (Helicone), dead-letters only the refused event and sends none twice', async () => {
@@ -168,6 +171,40 @@ describe('dispatcher loop (in-memory source, real sinks over HTTP on 127.0.0.1)'
 
     expect(stats).toMatchObject({ delivered: 0, deadLettered: 0, abandoned: 4 });
     expect(source.acked).toEqual([]);
+  });
+
+  it('tells, while a batch is at the sink, when its oldest event ended (the lag of the metrics)', async () => {
+    const events = [makeEvent({ ended_at: '2026-01-02T03:04:05.000Z' }), makeEvent({ ended_at: '2026-01-02T03:04:09.000Z' })];
+    const source = createFakeSource(events);
+    let answer: (() => void) | undefined;
+    const sink = await receiver(() => new Promise<Answer>((resolve) => (answer = () => resolve({ status: 200 }))));
+    const dispatcher = dispatcherFor(source, webhook(sink.url));
+    const running = dispatcher.run();
+    await until(() => answer !== undefined, 'the batch at the sink');
+    expect(dispatcher.stats()).toMatchObject({ received: 2, buffered: 2, oldestPendingEndedAt: Date.parse('2026-01-02T03:04:05.000Z') });
+    answer?.();
+    await until(() => source.acked.length === 2, 'the batch acknowledged');
+    expect(dispatcher.stats().oldestPendingEndedAt).toBeUndefined();
+    dispatcher.stop();
+    await running;
+  });
+
+  it('on stop, has a source that can end its reads (stopReading) end the one under way instead of waiting it out', async () => {
+    const source = createFakeSource();
+    let stopReadingCalls = 0;
+    const stoppable: FakeSource = Object.assign(Object.create(source) as FakeSource, {
+      stopReading() {
+        stopReadingCalls += 1;
+        void source.close(); // the fake's waiting read resolves at once
+      },
+    });
+    const sink = await receiver(() => ({ status: 200 }));
+    const dispatcher = dispatcherFor(stoppable, webhook(sink.url), { readWaitMs: 600_000 });
+    const running = dispatcher.run();
+    await until(() => source.reads === 1, 'a read waiting for events');
+    dispatcher.stop();
+    expect(await running).toMatchObject({ delivered: 0, abandoned: 0 });
+    expect(stopReadingCalls).toBe(1);
   });
 
   it('counts as left undelivered what a read under way brings after an abort', async () => {

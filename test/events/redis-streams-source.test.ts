@@ -212,6 +212,32 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
     await expect(source.read(10, 60_000)).resolves.toEqual([]);
   });
 
+  it('stopReading() ends a read that is waiting for entries; acknowledgements still go through', async () => {
+    const key = streams.key();
+    const source = await open(key);
+    await addEvents(streams.redis, key, [sampleEvent()]);
+    const taken = await source.read(10, 1000);
+    expect(taken).toHaveLength(1);
+    const waiting = source.read(10, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the read block in Redis
+    source.stopReading?.();
+    await expect(waiting).resolves.toEqual([]);
+    await addEvents(streams.redis, key, [sampleEvent()]);
+    await expect(source.read(10, 1000)).resolves.toEqual([]);
+    await source.ack(taken);
+    expect(await pendingCount(key)).toBe(0);
+  });
+
+  it('reads at most REDIS_STREAM_BATCH_SIZE entries at once, whatever it is asked for', async () => {
+    const key = streams.key();
+    const source = await open(key, { batchSize: 3 });
+    const events = Array.from({ length: 8 }, () => sampleEvent());
+    await addEvents(streams.redis, key, events);
+    const sizes: number[] = [];
+    for (let read = 0; read < 3; read++) sizes.push((await source.read(100, 1000)).length);
+    expect(sizes).toEqual([3, 3, 2]);
+  });
+
   it('rejects reads while Redis is away and delivers again once it is back', async () => {
     const key = streams.key();
     const relay = await startTcpRelay(6379);

@@ -33,6 +33,10 @@ export function registerDispatcherCommand(program: Command, io: Io): void {
     .option(
       '--dead-letter-file <path>',
       'live mode: append events refused for good to this JSON lines file (env DISPATCHER_DEAD_LETTER_FILE; default: dropped and counted)',
+    )
+    .option(
+      '--metrics-addr <host:port>',
+      'serve Prometheus metrics at GET http://<host:port>/metrics (env DISPATCHER_METRICS_ADDR; default: no endpoint)',
     );
   withManageConnectionOptions(command)
     .addHelpText(
@@ -47,6 +51,8 @@ Where events come from (LLM_PROXY_EVENT_BUS, from the environment or ./.env):
   redis-streams        a Redis Streams consumer group (REDIS_ADDR, REDIS_STREAM_KEY,
                        REDIS_CONSUMER_GROUP, REDIS_CONSUMER_NAME): nothing is lost while the
                        dispatcher is down; an event is acknowledged only after the sink took it.
+                       Each read asks for REDIS_STREAM_BATCH_SIZE entries at most (default 100)
+                       and waits REDIS_STREAM_BLOCK_TIME for new ones (default 5s).
 
 Sinks (--service):
   file      one JSON line per event (schema v1, as is) appended to --endpoint, fsync per batch;
@@ -61,9 +67,17 @@ send is retried --max-retries times (exponential backoff with jitter); then, or 
 sink refuses the events for good (e.g. Helicone 400), they go to the dead letter. On a terminal,
 a status line shows events/s, totals and lag; SIGTERM or Ctrl+C ships what was read, then exits.
 
+Metrics (--metrics-addr 127.0.0.1:9464): llm_proxy_dispatcher_events_received_total, _events_delivered_total,
+  _events_dead_lettered_total, _events_dropped_total (live stream: dropped by the server, buffer full),
+  _retries_total, _batches_total, _sink_errors_total{kind=retryable|permanent|refused},
+  _lag_seconds (age of the oldest event not yet shipped), _buffer_fill_ratio, _buffered_events,
+  _source_lag_events (Redis Streams: not yet read by the group), and the process's default metrics.
+  The endpoint has no authentication: bind it to 127.0.0.1 or a private interface.
+
 Exit codes:
   0  stopped by SIGTERM/SIGINT after shipping what was read
-  1  invalid flags or settings (unknown --service, missing --endpoint, ...), or events read
+  1  invalid flags or settings (unknown --service, missing --endpoint, a --metrics-addr that
+     cannot be bound, ...), or events read
      and left undelivered at the stop (drain timeout, second signal)
   2  the server, Redis or the sink could not be reached at start
   3  credentials refused: the management token (HTTP 401), or the sink's key (HTTP 401/403)
@@ -71,6 +85,7 @@ Exit codes:
 Examples:
   $ llm-proxy dispatcher --service file --endpoint ./events.jsonl
   $ llm-proxy dispatcher --service file --endpoint ./events.jsonl --buffer 1000
+  $ llm-proxy dispatcher --service file --endpoint ./events.jsonl --metrics-addr 127.0.0.1:9464
   $ llm-proxy dispatcher --service lunary --api-key "$LUNARY_PUBLIC_KEY" --batch-size 50
   $ DISPATCHER_WEBHOOK_SECRET=... llm-proxy dispatcher --service webhook --endpoint https://example.com/hooks/llm
   $ LLM_PROXY_EVENT_BUS=redis-streams REDIS_ADDR=localhost:6379 llm-proxy dispatcher --service file --endpoint ./events.jsonl`,

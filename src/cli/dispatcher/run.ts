@@ -12,9 +12,11 @@ import {
 } from '../../dispatcher/index.js';
 import { EXIT } from '../exit-codes.js';
 import { writeLine, type Io } from '../io.js';
+import { createDispatcherMetrics } from '../../metrics/index.js';
 import { DispatcherExitError } from './dispatcher-exit-error.js';
 import { openEventSource } from './event-source-choice.js';
 import type { DispatcherCommandOptions } from './index.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import { createStatusLine, statusText, summaryText } from './status-line.js';
 
 /** The sink the settings describe (they were checked: each service has what it needs). */
@@ -91,13 +93,32 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
     maxRetries: settings.maxRetries,
     backoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
     drainTimeoutMs: settings.drainTimeoutMs,
+    // Redis Streams: XREADGROUP … BLOCK REDIS_STREAM_BLOCK_TIME (a stop ends the read under way).
+    readWaitMs: settings.events.backend === 'redis-streams' ? settings.events.redisStreams.blockMs : undefined,
     isFatalSourceError,
     onNotice: (notice) => say(noticeText(notice)),
   });
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (settings.metricsAddress !== undefined) {
+    const metrics = createDispatcherMetrics({
+      stats: () => dispatcher.stats(),
+      bufferCapacity: Math.max(settings.bufferSize, settings.batchSize) + settings.batchSize,
+      serverDropped,
+      sourceLag: () => source.lag(),
+    });
+    try {
+      metricsEndpoint = await startMetricsEndpoint(settings.metricsAddress, metrics);
+    } catch (error) {
+      await source.close().catch(() => undefined);
+      await sink.close().catch(() => undefined);
+      throw error;
+    }
+  }
   writeLine(
     io.stderr,
     `llm-proxy dispatcher: ${source.description} → ${sink.description} (batches of ${settings.batchSize}, flushed every ${settings.flushIntervalMs / 1000}s)`,
   );
+  if (metricsEndpoint !== undefined) writeLine(io.stderr, `llm-proxy dispatcher: metrics at ${metricsEndpoint.url}`);
 
   let signals = 0;
   const onStopSignal = (signal: NodeJS.Signals) => {
@@ -149,6 +170,7 @@ export async function runDispatcher(options: DispatcherCommandOptions, io: Io): 
     process.off('SIGHUP', onHangUp);
     await source.close().catch(() => undefined);
     await sink.close().catch(() => undefined);
+    await metricsEndpoint?.close();
   }
   const stats = dispatcher.stats();
   writeLine(io.stderr, summaryText(stats, Date.now() - startedAt, serverDropped?.()));

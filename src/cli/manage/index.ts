@@ -175,4 +175,17 @@ Examples:
   $ llm-proxy manage audit list --project-id <project-id> --limit 100 --json`,
       ),
   ).action(leaf(io, async () => (await import('./audit-list.js')).runAuditList));
+  withManageOptions(
+    audit
+      .command('get')
+      .description('Show one audit record, every field (the request, user agent, reason and details the list leaves out)')
+      .argument('<audit-id>', 'the id of the record (the ID column of `manage audit list`)')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ llm-proxy manage audit get <audit-id>
+  $ llm-proxy manage audit get <audit-id> --json`,
+      ),
+  ).action(leaf(io, async () => (await import('./audit-get.js')).runAuditGet));
 }

@@ -31,7 +31,10 @@ export async function runWorker(options: ServerOptions): Promise<void> {
       sessions: createIpcSessionStore(link),
     });
     link.onMessage((message) => {
-      if (message.llmProxy === 'reopen-log') app.fileEventLog?.reopen();
+      if (message.llmProxy === 'reopen-log') {
+        app.fileEventLog?.reopen();
+        app.audit.reopenFile();
+      }
     });
     link.tell({ llmProxy: 'listening', url: await listenOrExplain(app, prepared) });
     await stopRequested;

@@ -216,11 +216,14 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
   const url = await listenOrExplain(app, prepared);
   announceStart(io, prepared, url, app.provider.baseUrl.origin);
 
-  // logrotate moves the event log away, then sends SIGHUP: continue in a new file by the same path.
-  const reopenEventLog = () => app.fileEventLog?.reopen();
-  process.on('SIGHUP', reopenEventLog);
+  // logrotate moves the event log and the audit log away, then sends SIGHUP: continue in new files by the same paths.
+  const reopenLogFiles = () => {
+    app.fileEventLog?.reopen();
+    app.audit.reopenFile();
+  };
+  process.on('SIGHUP', reopenLogFiles);
   const signal = await shutdownSignal;
-  process.off('SIGHUP', reopenEventLog);
+  process.off('SIGHUP', reopenLogFiles);
   announceDraining(io, signal, config);
   let cutNow = () => {};
   const forceOnSecondSignal = () => {

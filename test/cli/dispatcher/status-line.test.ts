@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { createStatusLine, statusText, summaryText } from '../../../src/cli/dispatcher/status-line.js';
 import { captureIo } from '../../support/capture-io.js';
 
-const stats = { delivered: 12_345, retried: 2, deadLettered: 1, batches: 124, buffered: 7, abandoned: 0 };
+const stats = {
+  received: 12_353,
+  delivered: 12_345,
+  retried: 2,
+  deadLettered: 1,
+  batches: 124,
+  buffered: 7,
+  abandoned: 0,
+  sinkErrors: { retryable: 2, permanent: 0, refused: 0 },
+  oldestPendingEndedAt: undefined,
+};
 
 describe('dispatcher status line', () => {
   it('says events shipped, rate, retries, dead letters, and the lag or what the server dropped when known', () => {
