@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { createAccessLogWriter } from '../../src/server/access-log-writer.js';
 
 describe('access log writer', () => {
-  it('writes the lines of one event-loop turn in one write, each a JSON object in the log line shape', async () => {
+  it('writes the lines of 20 ms in one write, each a JSON object in the log line shape', async () => {
     const writes: string[] = [];
     const writer = createAccessLogWriter({ write: (text: string) => void writes.push(text) });
     writer.info({ request_id: 'a', route: '/v1/models', status: 200, error_code: null }, 'request');
     writer.info({ request_id: 'b', route: '/v1/"odd"\npath', status: 401, error_code: 'token_not_found' }, 'request');
     expect(writes).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([]); // not per event-loop turn
+    await new Promise((resolve) => setTimeout(resolve, 40));
     expect(writes).toHaveLength(1);
     const lines = (writes[0] as string).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toMatchObject([
@@ -16,6 +18,17 @@ describe('access log writer', () => {
       { level: 'info', msg: 'request', request_id: 'b', route: '/v1/"odd"\npath', status: 401, error_code: 'token_not_found' },
     ]);
     expect(Number.isNaN(Date.parse(lines[0]?.time as string))).toBe(false);
+  });
+
+  it('writes at once when 64 KiB are pending', () => {
+    const writes: string[] = [];
+    const writer = createAccessLogWriter({ write: (text: string) => void writes.push(text) });
+    const route = `/v1/${'x'.repeat(1000)}`;
+    for (let i = 0; i < 70; i++) writer.info({ request_id: String(i), route }, 'request');
+    expect(writes).toHaveLength(1);
+    expect((writes[0] as string).length).toBeGreaterThanOrEqual(64 * 1024);
+    writer.flush();
+    expect(writes.join('').trimEnd().split('\n')).toHaveLength(70);
   });
 
   it('writes what is pending on flush', () => {
