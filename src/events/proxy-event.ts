@@ -90,17 +90,10 @@ export const MISSING_USAGE: EventUsage = Object.freeze({
  * the request's model), so that the recorders cost next to nothing when no consumer of whole
  * events is attached. The field names are the event's.
  */
-export interface CallRecord {
+export type CallRecord = Pick<
+  ProxyEvent,
+  'duration_ms' | 'upstream_ms' | 'method' | 'path' | 'status' | 'project_id' | 'token_id' | 'cache_status' | 'usage' | 'error_code'
+> & {
   /** When the request arrived, in Unix milliseconds (the event's started_at). */
   readonly started_ms: number;
-  readonly duration_ms: number;
-  readonly upstream_ms: number | null;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly project_id: string | null;
-  readonly token_id: string | null;
-  readonly cache_status: string | null;
-  readonly usage: EventUsage;
-  readonly error_code: string | null;
-}
+};
