@@ -42,6 +42,16 @@ describe('request facts and include_usage', () => {
     expect(requestFacts(Buffer.from('{broken')).model).toBeNull();
   });
 
+  it('reads a body without a "stream" key as not streamed, and its model and JSON when asked', () => {
+    const facts = requestFacts(Buffer.from('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"say \\"stream\\""}]}'));
+    expect([facts.stream, facts.includeUsage]).toEqual([false, false]);
+    expect(facts.model).toBe('gpt-4o-mini');
+    expect(facts.json).toMatchObject({ messages: [{ content: 'say "stream"' }] });
+    const broken = requestFacts(Buffer.from('{"model": broken'));
+    expect([broken.stream, broken.model, broken.json]).toEqual([false, null, undefined]);
+    expect(requestFacts(Buffer.from('{"model":"m","stream":false}')).stream).toBe(false);
+  });
+
   it('inserts stream_options without touching the rest of the body', () => {
     const body = Buffer.from('{ "model": "gpt-4o",\n  "stream": true, "messages": [] }');
     const rewritten = withIncludeUsage(body, requestFacts(body)).toString();
