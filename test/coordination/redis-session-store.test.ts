@@ -85,6 +85,6 @@ describe.skipIf(unreachable !== undefined)('admin sessions in Redis (real Redis 
 
     relay.up();
     // The connection comes back by itself (retries at most a second apart).
-    await expect.poll(() => store.get(session.id).catch(() => 'unavailable'), { timeout: 10_000, interval: 200 }).toMatchObject({ csrfToken: session.csrfToken });
+    await expect.poll(() => Promise.resolve(store.get(session.id)).catch(() => 'unavailable'), { timeout: 10_000, interval: 200 }).toMatchObject({ csrfToken: session.csrfToken });
   });
 });
