@@ -137,7 +137,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     if (error instanceof SessionsUnavailableError) {
       // Nobody is let in without a session that was checked: every page (login included) waits for the store.
       request.log.warn({ err: error.cause }, 'admin UI sessions cannot be reached: pages answer 503 until they are back');
-      const body = html`<h1>Unavailable</h1><p>The admin UI cannot reach the store of its sign-in sessions (Redis with LLM_PROXY_COORDINATION=redis), so nobody can sign in or out right now. Try again in a moment; the server log has the details.</p>`;
+      const body = html`<h1>Unavailable</h1><p>The admin UI cannot reach the store of its sign-in sessions (Redis, or the server's primary process), so nobody can sign in or out right now. Try again in a moment; the server log has the details.</p>`;
       void reply.header('retry-after', '5');
       return sendPage(reply, renderPage(contextOf(deps, request), { title: 'Unavailable', body }), 503);
     }

@@ -34,8 +34,8 @@ interface SessionCommands {
  */
 export function createRedisSessionStore(client: Redis, options: RedisSessionStoreOptions): SessionStore {
   const now = options.now ?? Date.now;
-  const { ttlMs } = options;
-  if (!('llmProxyTouchSession' in client)) client.defineCommand('llmProxyTouchSession', { numberOfKeys: 1, lua: TOUCH_SCRIPT });
+  const ttlMs = Math.ceil(options.ttlMs); // PX takes whole milliseconds
+  client.defineCommand('llmProxyTouchSession', { numberOfKeys: 1, lua: TOUCH_SCRIPT });
   const commands = client as Redis & SessionCommands;
   const keyOf = (id: string): string => `${options.keyPrefix}admin-session:${createHash('sha256').update(id).digest('base64url')}`;
 
