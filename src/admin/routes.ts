@@ -20,7 +20,7 @@ import { registerProjectPages } from './pages/projects.js';
 import { registerTokenDetailPages } from './pages/token-detail.js';
 import { registerTokenPages } from './pages/tokens.js';
 import { registerUsagePages } from './pages/usage.js';
-import { createSessionStore, type SessionStore } from './session-store.js';
+import { answeringUnavailable, createSessionStore, SessionsUnavailableError, type SessionStore } from './session-store.js';
 
 export interface AdminRoutesOptions {
   /** e.g. /admin */
@@ -38,7 +38,7 @@ export interface AdminRoutesOptions {
   readonly trustProxyHeaders: boolean;
   /** The event bus for the live tail; without it the page is not there. */
   readonly live?: LiveTailOptions;
-  /** Where sessions live; default: in this process (a worker of `server --workers N` keeps them in the primary). */
+  /** Where sessions live; default: in this process (a worker of `server --workers N` keeps them in the primary; Redis coordination, in Redis). */
   readonly sessions?: SessionStore;
 }
 
@@ -60,7 +60,7 @@ const LOGIN_WINDOW_MS = 5 * 60_000;
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const base = options.path;
   const assets = loadAdminAssets();
-  const sessions = options.sessions ?? createSessionStore({ ttlMs: options.sessionTtlMs });
+  const sessions = answeringUnavailable(options.sessions ?? createSessionStore({ ttlMs: options.sessionTtlMs }));
   const limiter = createLoginLimiter({ maxFailures: LOGIN_FAILURES_PER_WINDOW, windowMs: LOGIN_WINDOW_MS });
   const isManagementToken = createSecretMatcher(options.managementToken);
   const csrfMatches = (expected: string, given: unknown) => typeof given === 'string' && createSecretMatcher(expected)(given);
@@ -134,6 +134,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof SessionsUnavailableError) {
+      // Nobody is let in without a session that was checked: every page (login included) waits for the store.
+      request.log.warn({ err: error.cause }, 'admin UI sessions cannot be reached: pages answer 503 until they are back');
+      const body = html`<h1>Unavailable</h1><p>The admin UI cannot reach the store of its sign-in sessions (Redis, or the server's primary process), so nobody can sign in or out right now. Try again in a moment; the server log has the details.</p>`;
+      void reply.header('retry-after', '5');
+      return sendPage(reply, renderPage(contextOf(deps, request), { title: 'Unavailable', body }), 503);
+    }
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'admin UI page failed');
     const text = status === 500 ? 'Something went wrong on the server: the log has the details.' : error.message;

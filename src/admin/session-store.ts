@@ -7,7 +7,11 @@ export interface AdminSession {
   expiresAt: number;
 }
 
-/** Where the admin UI keeps its sessions: in this process, or (a worker of `server --workers N`) in the primary. */
+/**
+ * Where the admin UI keeps its sessions: in this process, (a worker of `server --workers N`) in the
+ * primary, or (LLM_PROXY_COORDINATION=redis) in Redis, shared by every instance. A store that
+ * cannot answer rejects: the admin UI then answers 503 (see `answeringUnavailable`).
+ */
 export interface SessionStore {
   create(): AdminSession | Promise<AdminSession>;
   /** The live session with this id (its expiry pushed back), or undefined. */
@@ -28,6 +32,35 @@ const MAX_SESSIONS = 1_000;
 
 const randomId = (): string => randomBytes(32).toString('base64url');
 
+/** A new session with random id and CSRF token, live until `at + ttlMs` unless touched. */
+export function newSession(at: number, ttlMs: number): AdminSession {
+  return { id: randomId(), csrfToken: randomId(), expiresAt: at + ttlMs };
+}
+
+/** The session store did not answer (Redis away, the primary gone): nobody is let in, nobody is logged out. */
+export class SessionsUnavailableError extends Error {
+  override readonly name = 'SessionsUnavailableError';
+  readonly statusCode = 503;
+}
+
+/** Runs one call of a store; its failure becomes a SessionsUnavailableError with the cause kept for the log. */
+async function reachingStore<T>(call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new SessionsUnavailableError('the admin UI session store cannot be reached', { cause: error });
+  }
+}
+
+/** `store`, whose every failure becomes a SessionsUnavailableError: the admin UI's 503 page. */
+export function answeringUnavailable(store: SessionStore): SessionStore {
+  return {
+    create: () => reachingStore(() => store.create()),
+    get: (id) => reachingStore(() => store.get(id)),
+    delete: (id) => reachingStore(() => store.delete(id)),
+  };
+}
+
 /**
  * Sessions in memory, sliding expiry: they do not survive a restart (everyone logs in again),
  * and the management token itself is never kept in them or sent to the browser.
@@ -45,7 +78,7 @@ export function createSessionStore(options: { ttlMs: number; now?: () => number 
       const at = now();
       sweep(at);
       if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      const session: AdminSession = { id: randomId(), csrfToken: randomId(), expiresAt: at + options.ttlMs };
+      const session = newSession(at, options.ttlMs);
       sessions.set(session.id, session);
       return session;
     },

@@ -30,6 +30,8 @@ export function createIpcCoordinator(link: WorkerLink): Coordinator {
     onInvalidation(next) {
       listener = next;
     },
+    // The worker is handed the primary's session store (ipc-session-store.ts) on its own.
+    sharedSessions: () => undefined,
     close: async () => {},
   };
 }

@@ -148,7 +148,7 @@ export interface Config {
     readonly enabled: boolean;
     /** Where the pages are served, e.g. /admin (no trailing slash). */
     readonly path: string;
-    /** How long a login lasts without activity (sessions live in memory: a restart ends them). */
+    /** How long a login lasts without activity (sessions live in memory, a restart ends them; or in Redis with LLM_PROXY_COORDINATION=redis). */
     readonly sessionTtlMs: number;
   };
 }

@@ -1,6 +1,8 @@
+import type { SessionStore } from '../admin/session-store.js';
+
 /**
  * What a proxy instance shares with the others behind the same load balancer: the counts of
- * capped tokens, rate-limit windows and token-cache invalidations. `none` (one instance alone)
+ * capped tokens, rate-limit windows, token-cache invalidations and admin UI sessions. `none` (one instance alone)
  * keeps all of it in process; `redis` shares it through Redis (redis-coordinator.ts).
  */
 
@@ -50,6 +52,8 @@ export interface Coordinator {
   announce(invalidation: Invalidation): void;
   /** Who applies the other instances' invalidations here (set once, by the server). */
   onInvalidation(listener: (invalidation: Invalidation) => void): void;
+  /** Admin UI sessions every instance sees (Redis), or undefined: this process keeps its own. */
+  sharedSessions(ttlMs: number): SessionStore | undefined;
   close(): Promise<void>;
 }
 

@@ -31,6 +31,7 @@ export function createLocalCoordinator(now: () => number = Date.now): Coordinato
     refund: async () => {},
     announce() {},
     onInvalidation() {},
+    sharedSessions: () => undefined,
     close: async () => {},
   };
 }

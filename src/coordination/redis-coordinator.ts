@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { createRedisSessionStore } from './redis-session-store.js';
 import { CoordinationUnavailableError, MINUTE_MS, type AdmissionRequest, type AdmissionVerdict, type Coordinator, type Invalidation } from './coordinator.js';
 
 export interface RedisCoordinatorOptions {
@@ -105,7 +106,8 @@ function decode(text: string): { invalidation: Invalidation; origin: string } | 
 }
 
 /**
- * Coordination through Redis: the admission script above, and invalidations published on a
+ * Coordination through Redis: the admission script above, the admin UI's sessions
+ * (redis-session-store.ts, on the same connection), and invalidations published on a
  * channel with a version counter beside it. Each instance remembers the last version it applied;
  * a message that skips versions, or a version read (every `versionCheckMs`) ahead of the last one
  * applied, means a message was lost (the subscriber was disconnected): the whole token cache is
@@ -238,6 +240,7 @@ export async function createRedisCoordinator(options: RedisCoordinatorOptions): 
     onInvalidation(next) {
       listener = next;
     },
+    sharedSessions: (ttlMs) => createRedisSessionStore(client, { keyPrefix: prefix, ttlMs, unavailable }),
     async close() {
       clearInterval(timer);
       await check();

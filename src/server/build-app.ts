@@ -53,7 +53,7 @@ export interface AppOverrides {
   readonly extraStages?: readonly ProxyStage[];
   /** Instead of the one LLM_PROXY_COORDINATION opens (a worker of `server --workers N` asks its primary). */
   readonly coordinator?: Coordinator;
-  /** Where the admin UI keeps its sessions; default: in this process. */
+  /** Where the admin UI keeps its sessions; default: the coordinator's shared ones (Redis), else in this process. */
   readonly sessions?: SessionStore;
 }
 
@@ -333,7 +333,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       audit,
       trustProxyHeaders: config.audit.trustProxyHeaders,
       live: { bus: events, maxQueuedEvents: config.events.bufferSize },
-      sessions: overrides.sessions,
+      // Across instances through Redis when coordinated by it; else in this process (or a worker's primary).
+      sessions: overrides.sessions ?? coordinator.sharedSessions(config.adminUi.sessionTtlMs),
     });
   }
 

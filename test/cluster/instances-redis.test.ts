@@ -5,7 +5,7 @@ import { startCliServer, type CliServer } from '../support/cli.js';
 import { startMockOpenAi, type MockOpenAi } from '../support/mock-openai.js';
 import { redisUnavailable } from '../support/tcp-relay.js';
 import { createTestDatabaseLocation, enginesUnderTest, type TestDatabaseLocation } from '../support/test-database.js';
-import { eventually, manageCall, proxyCall, type Answer } from '../support/workers.js';
+import { adminPages, adminSignIn, adminSignOut, eventually, manageCall, proxyCall, type Answer } from '../support/workers.js';
 
 const MANAGEMENT_TOKEN = 'instances-test-management-token';
 const redisMissing = await redisUnavailable();
@@ -92,6 +92,17 @@ for (const { engine, name, unavailable } of engines) {
         return answers.every((answer) => answer.code === 'token_inactive');
       }, 5_000);
       console.log(`${name}: revocation on A refused by B ${Date.now() - revokedAt} ms after the management call returned`);
+    });
+
+    it('keeps an admin UI login made on A on both workers of B, and a logout on B ends it on A', async () => {
+      const [a, b] = servers as [CliServer, CliServer];
+      const cookie = await adminSignIn(a.url, MANAGEMENT_TOKEN);
+      // Connections of their own: B's two workers answer in turn, each reading the session in Redis.
+      const onB = await adminPages(b.url, cookie, 2);
+      expect(onB.map((answer) => answer.status)).toEqual([200, 200]);
+      expect((await adminSignOut(b.url, cookie, onB[1] as Answer)).status).toBe(303);
+      const ended = [...(await adminPages(a.url, cookie, 1)), ...(await adminPages(b.url, cookie, 2))];
+      expect(ended.map((answer) => `${answer.status} ${String(answer.headers.location)}`)).toEqual(Array(3).fill('303 /admin/login'));
     });
   });
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCliServer, type CliServer } from '../support/cli.js';
 import { startMockOpenAi, type MockOpenAi } from '../support/mock-openai.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { awayFromMinuteEnd, eventually, freshRequest, manageCall, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
+import { adminPages, adminSignIn, adminSignOut, awayFromMinuteEnd, eventually, freshRequest, manageCall, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
 
 const MANAGEMENT_TOKEN = 'workers-test-management-token';
 
@@ -87,32 +87,13 @@ describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () =>
   });
 
   it('keeps an admin UI login on every worker, and a logout ends it on every worker', async () => {
-    const login = await freshRequest(server.url, {
-      method: 'POST',
-      path: '/admin/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ management_token: MANAGEMENT_TOKEN }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
-    const pages = async () => {
-      const answers: Answer[] = [];
-      for (let i = 0; i < 4; i += 1) answers.push(await freshRequest(server.url, { path: '/admin/projects', headers: { cookie } }));
-      return answers;
-    };
-    const signedIn = await pages();
+    const cookie = await adminSignIn(server.url, MANAGEMENT_TOKEN);
+    const signedIn = await adminPages(server.url, cookie, 4);
     expect(signedIn.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect((await workersThatAnswered(server.stdout, signedIn)).size).toBe(2);
 
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(signedIn[0]?.body ?? '')?.[1] ?? '';
-    const logout = await freshRequest(server.url, {
-      method: 'POST',
-      path: '/admin/logout',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf }).toString(),
-    });
-    expect(logout.status).toBe(303);
-    expect((await pages()).map((answer) => `${answer.status} ${String(answer.headers.location)}`)).toEqual(Array(4).fill('303 /admin/login'));
+    expect((await adminSignOut(server.url, cookie, signedIn[0] as Answer)).status).toBe(303);
+    expect((await adminPages(server.url, cookie, 4)).map((answer) => `${answer.status} ${String(answer.headers.location)}`)).toEqual(Array(4).fill('303 /admin/login'));
   });
 
   it('writes FILE_EVENT_LOG from both workers in whole lines, none torn', async () => {

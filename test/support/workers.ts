@@ -80,3 +80,33 @@ export async function awayFromMinuteEnd(): Promise<void> {
   const intoMinute = Date.now() % 60_000;
   if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
 }
+
+/** Signs in to the admin UI on a new connection; resolves with the session cookie (`name=value`). */
+export async function adminSignIn(baseUrl: string, managementToken: string): Promise<string> {
+  const login = await freshRequest(baseUrl, {
+    method: 'POST',
+    path: '/admin/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ management_token: managementToken }).toString(),
+  });
+  if (login.status !== 303) throw new Error(`admin sign-in: ${login.status} ${login.body}`);
+  return String(login.headers['set-cookie']).split(';')[0] as string;
+}
+
+/** `count` admin UI pages with `cookie`, each on a new connection (so they go to the workers in turn). */
+export async function adminPages(baseUrl: string, cookie: string, count: number): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < count; i += 1) answers.push(await freshRequest(baseUrl, { path: '/admin/projects', headers: { cookie } }));
+  return answers;
+}
+
+/** Signs out with the CSRF token of `page` (an admin page of the session). */
+export function adminSignOut(baseUrl: string, cookie: string, page: Answer): Promise<Answer> {
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  return freshRequest(baseUrl, {
+    method: 'POST',
+    path: '/admin/logout',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf }).toString(),
+  });
+}

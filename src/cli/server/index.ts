@@ -40,7 +40,7 @@ generation once, then starts N workers (node:cluster) that share the port and ac
 instances would: max_requests is exact (the database's conditional update, or Redis with
 LLM_PROXY_COORDINATION=redis), revocations and key changes reach every worker at once,
 requests_per_minute holds for all workers together (counted by the primary, or in Redis) and an
-admin UI login holds on every worker (the primary keeps the sessions).
+admin UI login holds on every worker (the primary keeps the sessions, or Redis does).
 A worker that dies is replaced (with backoff; the primary gives up after 5 quick crashes in a row);
 signals go to the primary, which drains every worker. The response cache (unless
 HTTP_CACHE_BACKEND=redis), /metrics and the live event stream are per worker; log lines carry pid.

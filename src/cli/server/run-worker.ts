@@ -5,7 +5,7 @@ import { drainApp, listenOrExplain, prepareServer } from './run.js';
 
 /**
  * One worker of `server --workers N`: the same server as a single process, with the primary as
- * its coordinator (unless Redis is) and its admin sessions' keeper. It prints nothing but its
+ * its coordinator and its admin sessions' keeper (unless Redis is). It prints nothing but its
  * errors (the primary speaks for all), ignores SIGINT (a terminal's Ctrl+C reaches the whole
  * process group; the primary passes it on) and stops when the primary says so or goes away.
  */
@@ -28,7 +28,8 @@ export async function runWorker(options: ServerOptions): Promise<void> {
     const { config } = prepared;
     const app = await buildApp(config, {
       coordinator: config.coordination.backend === 'none' ? createIpcCoordinator(link) : undefined,
-      sessions: createIpcSessionStore(link),
+      // With Redis, a worker reads sessions there like any instance: the primary keeps only what is not shared.
+      sessions: config.coordination.backend === 'none' ? createIpcSessionStore(link) : undefined,
     });
     link.onMessage((message) => {
       if (message.llmProxy === 'reopen-log') {
