@@ -9,6 +9,7 @@ import { withUnavailableErrors } from './engines/unavailable-errors.js';
 import { DatabaseUnavailableError, causeText } from './errors.js';
 import { retryDeadlocks } from './deadlock-retry.js';
 import { retryWhileLocked } from './lock-wait.js';
+import { withPreparedStatements } from './sqlite-statements.js';
 import { withImmediateTransactions } from './sqlite-immediate.js';
 import { migrateToLatest } from './migrator.js';
 import type { DatabaseSchema } from './schema/index.js';
@@ -92,7 +93,7 @@ function openSqlite(path: string): { connection: SQLite.Database; db: Kysely<Dat
   if (created) for (const companion of [`${path}-wal`, `${path}-shm`]) if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE);
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
-  return { connection, db: new Kysely<DatabaseSchema>({ dialect: withImmediateTransactions(new SqliteDialect({ database: connection })) }) };
+  return { connection, db: new Kysely<DatabaseSchema>({ dialect: withImmediateTransactions(new SqliteDialect({ database: withPreparedStatements(connection) })) }) };
 }
 
 /** Opens the database and (unless `migrate: false`) brings its schema up to date. */
