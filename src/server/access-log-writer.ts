@@ -21,6 +21,38 @@ export interface AccessLogWriter extends AccessLogger {
 const FLUSH_INTERVAL_MS = 20;
 const FLUSH_BYTES = 64 * 1024;
 
+/** Characters a JSON string cannot hold as they are (quote, backslash, controls) or that JSON.stringify escapes (lone surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * One field value as JSON, the same text JSON.stringify writes: the access log's values are
+ * short strings, numbers and nulls, for which this is about twice as fast as stringifying the
+ * whole object; anything else goes to JSON.stringify.
+ */
+function jsonValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return value === null ? 'null' : (JSON.stringify(value) ?? 'null');
+  }
+}
+
+/** `fields` as JSON members after `head`: its keys are the access log's own names, plain ASCII. */
+function jsonLine(head: string, fields: Record<string, unknown>): string {
+  let line = head;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== undefined) line += `,"${key}":${jsonValue(value)}`;
+  }
+  return `${line}}\n`;
+}
+
 export function createAccessLogWriter(destination: DestinationStream, pid?: number): AccessLogWriter {
   let pending = '';
   const pidField = pid === undefined ? '' : `"pid":${pid},`;
@@ -36,7 +68,7 @@ export function createAccessLogWriter(destination: DestinationStream, pid?: numb
 
   return {
     info(fields, message) {
-      pending += `{"level":"info","time":"${isoTime(Date.now())}",${pidField}"msg":${JSON.stringify(message)},${JSON.stringify(fields).slice(1)}\n`;
+      pending += jsonLine(`{"level":"info","time":"${isoTime(Date.now())}",${pidField}"msg":${JSON.stringify(message)}`, fields as Record<string, unknown>);
       if (pending.length >= FLUSH_BYTES) flush();
       else if (!scheduled) {
         scheduled = true;

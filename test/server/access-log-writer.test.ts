@@ -40,4 +40,32 @@ describe('access log writer', () => {
     writer.flush();
     expect(writes).toHaveLength(1);
   });
+
+  it('writes each field as JSON.stringify would, whatever the value', () => {
+    const writes: string[] = [];
+    const writer = createAccessLogWriter({ write: (text: string) => void writes.push(text) });
+    const fields = {
+      plain: '/v1/chat/completions',
+      quoted: 'say "hi" \\ bye',
+      controls: 'a\nb\tc\u0000d\u001f',
+      unicode: 'café ✓ 😀 \u2028',
+      lone_surrogate: 'x\ud800y',
+      integer: 200,
+      fraction: 0.1 + 0.2,
+      negative_zero: -0,
+      huge: 1e21,
+      not_finite: Number.POSITIVE_INFINITY,
+      not_a_number: Number.NaN,
+      yes: true,
+      no: false,
+      nothing: null,
+      left_out: undefined,
+      nested: { a: [1, 'two', null] },
+    };
+    writer.info(fields, 'request');
+    writer.flush();
+    const line = (writes[0] as string).trimEnd();
+    const members = line.slice(line.indexOf('"msg":"request",') + '"msg":"request",'.length);
+    expect(`{${members}`).toBe(JSON.stringify(fields));
+  });
 });
