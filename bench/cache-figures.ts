@@ -119,7 +119,7 @@ async function measureLatency(upstreamUrl: string): Promise<Bound[]> {
       cachedTarget('redis-cache hit', redis),
       cachedTarget('memory-cache hit', memory),
     ];
-    const driver = engineDriver({ concurrency: 1, requestsPerRound: 200, latencyRequests: LATENCY_REQUESTS, streams: 0 });
+    const driver = engineDriver({ concurrency: 1, requestsPerRound: 1000, latencyRequests: LATENCY_REQUESTS, streams: 0 });
     for (const target of targets) await driver.warmUp(target);
     for (const target of targets.slice(1)) await expectHit(target);
     const p50s = new Map(targets.map((target) => [target.name, [] as number[]]));
