@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import { CHAT_BODY } from './phase.js';
-import { cpuMicros, forkWithPort, mintToken, startLlmProxy } from './targets.js';
+import { cpuMicros, forkWithPort, manage, mintToken, startLlmProxy } from './targets.js';
 
 const argValue = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(name);
@@ -26,17 +26,8 @@ const MYSQL_URL = process.env.LLM_PROXY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.
 const REDIS_ADDR = process.env.LLM_PROXY_TEST_REDIS_ADDR ?? '127.0.0.1:6379';
 
 async function cappedToken(proxyUrl: string): Promise<string> {
-  const post = async (path: string, body: object) => {
-    const response = await fetch(`${proxyUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer bench-management-token', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`POST ${path}: ${response.status}`);
-    return response.json() as Promise<Record<string, string>>;
-  };
-  const project = await post('/manage/projects', { name: 'bench-capped', api_key: 'sk-upstream-key' });
-  return (await post('/manage/tokens', { project_id: project.id, duration_hours: 24, max_requests: 1_000_000_000 })).token as string;
+  const project = await manage(proxyUrl, 'POST', '/manage/projects', { name: 'bench-capped', api_key: 'sk-upstream-key' });
+  return (await manage(proxyUrl, 'POST', '/manage/tokens', { project_id: project.id, duration_hours: 24, max_requests: 1_000_000_000 })).token as string;
 }
 
 /** `count` POSTs at CONCURRENCY in flight over keep-alive connections; throws on any non-200. */

@@ -1,5 +1,6 @@
 // A minimal OpenAI-compatible upstream for the overhead benchmark: as cheap as possible, so the
 // figures are about the proxies in front of it. Usage: node bench/mock-upstream.mjs <port>
+// A request with "mock_content_bytes": N gets an answer whose content is N bytes (to fill caches).
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
@@ -16,6 +17,14 @@ const chunk = (i, withUsage) =>
   `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]${withUsage ? ',"usage":null' : ''}}\n\n`;
 const usageChunk = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":50,"total_tokens":59}}\n\n`;
 const CHUNKS = 50;
+const SIZED = '"mock_content_bytes":';
+
+/** The completion with `bytes` of content, for requests that ask for a size (cache fills). */
+const sizedCompletion = (body) => {
+  const bytes = JSON.parse(body).mock_content_bytes;
+  const choice = { index: 0, message: { role: 'assistant', content: 'x'.repeat(bytes) }, finish_reason: 'stop' };
+  return JSON.stringify({ ...JSON.parse(completion), choices: [choice] });
+};
 const CHUNK_INTERVAL_MS = 1;
 
 const server = createServer((req, res) => {
@@ -24,8 +33,9 @@ const server = createServer((req, res) => {
   req.on('data', (text) => (body += text));
   req.on('end', () => {
     if (!body.includes('"stream":true')) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) });
-      res.end(completion);
+      const answer = body.includes(SIZED) ? sizedCompletion(body) : completion;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

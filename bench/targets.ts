@@ -62,19 +62,21 @@ export function startLlmProxy(upstreamUrl: string, dbPath: string, env: Record<s
   });
 }
 
+/** A management API call on a running llm-proxy; its JSON answer, or an error naming the status. */
+export async function manage(proxyUrl: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: object): Promise<Record<string, unknown>> {
+  const response = await fetch(`${proxyUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${MANAGEMENT_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status}`);
+  return response.json() as Promise<Record<string, unknown>>;
+}
+
 /** Creates a project and a 24-hour unlimited token on a running llm-proxy. */
 export async function mintToken(proxyUrl: string): Promise<string> {
-  const post = async (path: string, body: object) => {
-    const response = await fetch(`${proxyUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MANAGEMENT_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`POST ${path}: ${response.status}`);
-    return response.json() as Promise<Record<string, string>>;
-  };
-  const project = await post('/manage/projects', { name: 'bench', api_key: 'sk-upstream-key' });
-  const created = await post('/manage/tokens', { project_id: project.id, duration_hours: 24 });
+  const project = await manage(proxyUrl, 'POST', '/manage/projects', { name: 'bench', api_key: 'sk-upstream-key' });
+  const created = await manage(proxyUrl, 'POST', '/manage/tokens', { project_id: project.id, duration_hours: 24 });
   return created.token as string;
 }
 
@@ -91,11 +93,17 @@ export function cpuMicros(pid: number): number {
   return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Peak resident set size of a process since it started, in MiB (VmHWM). */
-export function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A kB field of /proc/<pid>/status, in MiB. */
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? Number.NaN) / 1024;
 }
+
+/** Peak resident set size of a process since it started, in MiB (VmHWM). */
+export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
+
+/** Resident set size of a process now, in MiB (VmRSS). */
+export const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
 
 /** The targets of one bench run, by the part each plays in the comparisons. */
 export interface Lineup {
