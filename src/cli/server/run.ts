@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildConfig, defaultProxyUrl, describeDatabaseUrl, readClientSetting, resolveSettings, updateEnvFile, type Config, type LoadConfigOptions } from '../../config/index.js';
 import { encryptionKeyId, generateManagementToken } from '../../security/index.js';
-import { buildApp, type LlmProxyApp } from '../../server/index.js';
+import type { LlmProxyApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
 import { databasePathProblem } from '../database-path.js';
 import { encryptionKeyNotice, generateEncryptionKey } from '../encryption-key.js';
@@ -210,6 +210,9 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
     return runPrimary(prepared, io);
   }
   const { config } = prepared;
+  // Imported here, not at the top: the primary of `--workers N` (which imports this file) never
+  // serves, and would otherwise hold the whole server's code (Fastify, the routes) in its heap.
+  const { buildApp } = await import('../../server/index.js');
   const app = await buildApp(config);
   // Listen for signals before announcing the address: a supervisor may signal right after.
   const shutdownSignal = waitForShutdownSignal();
