@@ -10,6 +10,7 @@ import { encryptionKeyNotice, generateEncryptionKey } from '../encryption-key.js
 import { cliCommand } from '../invocation.js';
 import { UsageError, writeLine, type Io } from '../io.js';
 import type { ServerOptions } from './index.js';
+import { boundOldSpaceGrowth } from './old-space-growth.js';
 
 const DEFAULT_ENV_FILE = '.env';
 
@@ -200,6 +201,7 @@ export async function drainApp(app: LlmProxyApp, onCutRequest: (cut: () => void)
 
 /** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
 export async function runServer(options: ServerOptions, io: Io): Promise<void> {
+  boundOldSpaceGrowth(process.execArgv);
   if (cluster.isWorker) {
     const { runWorker } = await import('./run-worker.js');
     return runWorker(options);
