@@ -68,6 +68,12 @@ describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () =>
     expect((await workersThatAnswered(server.stdout, after)).size).toBe(2);
   });
 
+  it('starts every worker with its young generation capped (--max-semi-space-size=8)', () => {
+    const workers = childPids(server.child.pid as number);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8');
+  });
+
   it('admits exactly max_requests of a capped token under 10×K parallel requests spread over both workers', async () => {
     const K = 10;
     const { token } = await issueToken({ max_requests: K });

@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { startSupervisor } from '../../cluster/index.js';
 import { loadProvider } from '../../proxy/index.js';
 import { openDatabase } from '../../store/index.js';
 import { writeLine, type Io } from '../io.js';
 import { announceDraining, announceStart, CUT_AT_SECOND_SIGNAL, waitForShutdownSignal, type PreparedServer } from './run.js';
+import { workerExecArgv } from './worker-heap.js';
 
 /**
  * The primary of `server --workers N`: migrates once (and the first start's secrets were made
@@ -15,6 +17,7 @@ export async function runPrimary(prepared: PreparedServer, io: Io): Promise<void
   const upstream = loadProvider(config.upstream).baseUrl.origin;
   // Migrations here, before any worker opens the database: an unreachable database fails the start at once.
   await (await openDatabase(config.database)).close();
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
   const supervisor = startSupervisor({
     workers: config.workers,
     sessionTtlMs: config.adminUi.sessionTtlMs,

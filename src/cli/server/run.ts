@@ -3,13 +3,14 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildConfig, defaultProxyUrl, describeDatabaseUrl, readClientSetting, resolveSettings, updateEnvFile, type Config, type LoadConfigOptions } from '../../config/index.js';
 import { encryptionKeyId, generateManagementToken } from '../../security/index.js';
-import { buildApp, type LlmProxyApp } from '../../server/index.js';
+import type { LlmProxyApp } from '../../server/index.js';
 import { VERSION } from '../../version.js';
 import { databasePathProblem } from '../database-path.js';
 import { encryptionKeyNotice, generateEncryptionKey } from '../encryption-key.js';
 import { cliCommand } from '../invocation.js';
 import { UsageError, writeLine, type Io } from '../io.js';
 import type { ServerOptions } from './index.js';
+import { boundOldSpaceGrowth } from './old-space-growth.js';
 
 const DEFAULT_ENV_FILE = '.env';
 
@@ -200,6 +201,7 @@ export async function drainApp(app: LlmProxyApp, onCutRequest: (cut: () => void)
 
 /** Runs the server until SIGINT/SIGTERM, then drains in-flight requests and returns. */
 export async function runServer(options: ServerOptions, io: Io): Promise<void> {
+  boundOldSpaceGrowth(process.execArgv);
   if (cluster.isWorker) {
     const { runWorker } = await import('./run-worker.js');
     return runWorker(options);
@@ -210,6 +212,9 @@ export async function runServer(options: ServerOptions, io: Io): Promise<void> {
     return runPrimary(prepared, io);
   }
   const { config } = prepared;
+  // Imported here, not at the top: the primary of `--workers N` (which imports this file) never
+  // serves, and would otherwise hold the whole server's code (Fastify, the routes) in its heap.
+  const { buildApp } = await import('../../server/index.js');
   const app = await buildApp(config);
   // Listen for signals before announcing the address: a supervisor may signal right after.
   const shutdownSignal = waitForShutdownSignal();
