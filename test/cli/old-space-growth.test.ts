@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { boundOldSpaceGrowth } from '../../src/cli/server/old-space-growth.js';
 
 describe('boundOldSpaceGrowth', () => {
-  const flagsSetBy = (execArgv: string[]): string[] => {
+  const flagsSetBy = (execArgv: string[], nodeOptions = ''): string[] => {
     const set: string[] = [];
-    boundOldSpaceGrowth(execArgv, (flags) => set.push(flags));
+    boundOldSpaceGrowth(execArgv, (flags) => set.push(flags), nodeOptions);
     return set;
   };
 
@@ -15,5 +15,10 @@ describe('boundOldSpaceGrowth', () => {
   it('leaves a growth given to node as it is, in either spelling', () => {
     expect(flagsSetBy(['--heap-growing-percent=50'])).toEqual([]);
     expect(flagsSetBy(['--heap_growing_percent=50'])).toEqual([]);
+  });
+
+  it('leaves a growth given in NODE_OPTIONS as it is', () => {
+    expect(flagsSetBy([], '--max-old-space-size=512 --heap-growing-percent=50')).toEqual([]);
+    expect(flagsSetBy([], '--max-old-space-size=512')).toEqual(['--heap-growing-percent=20']);
   });
 });

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { nodeFlagGiven } from './node-flags.js';
 
 /**
  * How far V8 lets the old generation grow past what its last full GC kept, in percent. Its own
@@ -12,10 +13,13 @@ const OLD_SPACE_GROWTH_PERCENT = 20;
 const FLAG = '--heap-growing-percent';
 
 /**
- * Bounds the old generation's growth between full GCs, unless node was given its own value. V8
- * reads this flag at every full GC, so it takes effect when set after the start.
+ * Bounds the old generation's growth between full GCs, unless node was given its own value (flags
+ * or NODE_OPTIONS). V8 reads this flag at every full GC, so it takes effect when set after the start.
  */
-export function boundOldSpaceGrowth(execArgv: readonly string[], setFlags: (flags: string) => void = setFlagsFromString): void {
-  const given = execArgv.some((flag) => flag.startsWith(FLAG) || flag.startsWith('--heap_growing_percent'));
-  if (!given) setFlags(`${FLAG}=${OLD_SPACE_GROWTH_PERCENT}`);
+export function boundOldSpaceGrowth(
+  execArgv: readonly string[],
+  setFlags: (flags: string) => void = setFlagsFromString,
+  nodeOptions = process.env.NODE_OPTIONS,
+): void {
+  if (!nodeFlagGiven(FLAG, execArgv, nodeOptions)) setFlags(`${FLAG}=${OLD_SPACE_GROWTH_PERCENT}`);
 }
