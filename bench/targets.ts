@@ -46,8 +46,9 @@ export function forkWithPort(script: string, args: string[]): Promise<{ child: C
  * log line still costs its serialisation and its write, as it would in production.
  */
 export function startLlmProxy(upstreamUrl: string, dbPath: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const args = [benchPath('../dist/cli/bin.js'), 'server', '--addr', '127.0.0.1:0', '--db', dbPath, '--config', '/dev/null'];
-  const child = spawn(process.execPath, args, {
+  // Started as `llm-proxy server` is, through its launcher (the node flags it sets are part of what is measured).
+  const args = ['server', '--addr', '127.0.0.1:0', '--db', dbPath, '--config', '/dev/null'];
+  const child = spawn(benchPath('../dist/cli/bin.js'), args, {
     env: { PATH: process.env.PATH, MANAGEMENT_TOKEN, OPENAI_API_URL: upstreamUrl, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { loadProvider } from '../../proxy/index.js';
 import { openDatabase } from '../../store/index.js';
 import { writeLine, type Io } from '../io.js';
 import { announceDraining, announceStart, CUT_AT_SECOND_SIGNAL, waitForShutdownSignal, type PreparedServer } from './run.js';
-import { workerExecArgv } from './worker-heap.js';
+import { workerExecArgv } from './young-generation.js';
 
 /**
  * The primary of `server --workers N`: migrates once (and the first start's secrets were made

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { workerExecArgv } from '../../src/cli/server/worker-heap.js';
+import { workerExecArgv } from '../../src/cli/server/young-generation.js';
 
 describe('workerExecArgv', () => {
   it('caps the young generation first, then passes on the primary\'s node flags', () => {
-    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--max-semi-space-size=8', '--enable-source-maps']);
-    expect(workerExecArgv([], '--enable-source-maps --max-old-space-size=512')).toEqual(['--max-semi-space-size=8']);
+    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--max-semi-space-size=4', '--enable-source-maps']);
+    expect(workerExecArgv([], '--enable-source-maps --max-old-space-size=512')).toEqual(['--max-semi-space-size=4']);
   });
 
   it('leaves a semi-space size given to node as it is, in either spelling', () => {
