@@ -2,6 +2,7 @@ import { openSync, closeSync, createWriteStream, type WriteStream } from 'node:f
 import { dirname } from 'node:path';
 import type { EventBus } from './in-memory-bus.js';
 import type { ProxyEvent } from './proxy-event.js';
+import { createLineBatch } from '../files/line-batch.js';
 import { makeDirectory } from '../files/make-directory.js';
 
 /** Beyond this many bytes waiting for the disk, lines are dropped (and counted), not queued. */
@@ -11,6 +12,8 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024;
  * round trip each, far more than the line. Bounds what a kill -9 loses of the file's lines.
  */
 const FLUSH_INTERVAL_MS = 20;
+/** A batch is written sooner when its lines reach this size. */
+const BATCH_BYTES = 256 * 1024;
 
 export interface FileEventLog {
   /** Closes and reopens the file by its path: after logrotate moved it away (SIGHUP). */
@@ -39,8 +42,6 @@ function checkWritable(path: string): void {
 export function openFileEventLog(path: string, bus: EventBus, options: { onError?: (error: unknown) => void } = {}): FileEventLog {
   checkWritable(path);
   let stream: WriteStream = open();
-  let lines: string[] = [];
-  let flushScheduled = false;
   let written = 0;
   let dropped = 0;
 
@@ -50,30 +51,23 @@ export function openFileEventLog(path: string, bus: EventBus, options: { onError
     return opened;
   }
 
-  function flush(): void {
-    flushScheduled = false;
-    if (lines.length === 0) return;
-    const batch = lines;
-    lines = [];
-    if (stream.writableLength > MAX_PENDING_BYTES) {
-      dropped += batch.length;
-      return;
-    }
-    stream.write(batch.join(''));
-    written += batch.length;
-  }
-
-  const unsubscribe = bus.subscribe((event: ProxyEvent) => {
-    lines.push(`${JSON.stringify(event)}\n`);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setTimeout(flush, FLUSH_INTERVAL_MS).unref();
-    }
+  const batch = createLineBatch({
+    maxBytes: BATCH_BYTES,
+    intervalMs: FLUSH_INTERVAL_MS,
+    write(chunk, lines) {
+      if (stream.writableLength > MAX_PENDING_BYTES) {
+        dropped += lines;
+        return;
+      }
+      stream.write(chunk);
+      written += lines;
+    },
   });
+  const unsubscribe = bus.subscribe((event: ProxyEvent) => batch.add(`${JSON.stringify(event)}\n`));
 
   return {
     reopen() {
-      flush();
+      batch.flush();
       const previous = stream;
       stream = open();
       previous.end();
@@ -81,7 +75,7 @@ export function openFileEventLog(path: string, bus: EventBus, options: { onError
     stats: () => ({ written, dropped }),
     async close() {
       unsubscribe();
-      flush();
+      batch.flush();
       await new Promise<void>((resolve) => stream.end(resolve));
     },
   };
