@@ -14,8 +14,14 @@ describe('redactSecrets', () => {
     expect(redacted).toContain('BASIC [redacted]');
   });
 
+  it('replaces credentials without digits or symbols when their case is mixed (base64 of user:pass)', () => {
+    expect(redactSecrets('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: Basic [redacted]');
+    expect(redactSecrets('bearer abcdefghijkl0')).toBe('bearer [redacted]');
+  });
+
   it('returns a text with nothing to redact as it is', () => {
-    for (const text of ['', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}', 'a question about bears', 'risk-free']) {
+    const prose = ['Basic knowledge of chemistry helps', 'a bearer instrument, like bearer bonds', 'basic questionnaire'];
+    for (const text of ['', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}', 'a question about bears', 'risk-free', ...prose]) {
       expect(redactSecrets(text)).toBe(text);
     }
   });
