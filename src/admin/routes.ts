@@ -20,6 +20,7 @@ import { registerProjectPages } from './pages/projects.js';
 import { registerTokenDetailPages } from './pages/token-detail.js';
 import { registerTokenPages } from './pages/tokens.js';
 import { registerUsagePages } from './pages/usage.js';
+import { throttledWarning } from '../throttled-warning.js';
 import { answeringUnavailable, createSessionStore, SessionsUnavailableError, type SessionStore } from './session-store.js';
 
 export interface AdminRoutesOptions {
@@ -133,10 +134,11 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     }
   });
 
+  const warnSessionsUnavailable = throttledWarning(app.log, 'admin UI sessions cannot be reached: pages answer 503 until they are back');
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof SessionsUnavailableError) {
       // Nobody is let in without a session that was checked: every page (login included) waits for the store.
-      request.log.warn({ err: error.cause }, 'admin UI sessions cannot be reached: pages answer 503 until they are back');
+      warnSessionsUnavailable(error.cause);
       const body = html`<h1>Unavailable</h1><p>The admin UI cannot reach the store of its sign-in sessions (Redis, or the server's primary process), so nobody can sign in or out right now. Try again in a moment; the server log has the details.</p>`;
       void reply.header('retry-after', '5');
       return sendPage(reply, renderPage(contextOf(deps, request), { title: 'Unavailable', body }), 503);

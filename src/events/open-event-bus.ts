@@ -2,6 +2,7 @@ import type { EventsConfig } from '../config/index.js';
 import { createInMemoryEventBus, type EventBus } from './in-memory-bus.js';
 import { createRedisStreamsPublisher, type RemotePublisher } from './redis-streams-publisher.js';
 import { redisStreamsOptions } from './redis-streams-options.js';
+import { WARN_EVERY_MS } from '../throttled-warning.js'; // Redis trouble repeats on every reconnect attempt
 
 /** The slice of a pino logger the bus uses. */
 export interface EventBusLog {
@@ -15,8 +16,6 @@ export interface OpenEventBusOptions {
   readonly closeTimeoutMs?: number;
 }
 
-/** Redis trouble repeats on every reconnect attempt: one warning per this interval. */
-const WARN_EVERY_MS = 10_000;
 
 /** In-process subscribers as with the in-memory bus, and every event also sent to Redis. */
 function withRemotePublisher(local: EventBus, remote: RemotePublisher, options: OpenEventBusOptions): EventBus {

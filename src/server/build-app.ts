@@ -43,6 +43,7 @@ import { healthRoutes } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { createAccessLogWriter } from './access-log-writer.js';
 import { createAccessLogger, createLogger, logDestination, redactRequestUrl, type Logger } from './logger.js';
+import { throttledWarning } from '../throttled-warning.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise the configured one is opened, and closed with the app. */
@@ -55,17 +56,6 @@ export interface AppOverrides {
   readonly coordinator?: Coordinator;
   /** Where the admin UI keeps its sessions; default: the coordinator's shared ones (Redis), else in this process. */
   readonly sessions?: SessionStore;
-}
-
-/** A warning at most every 10 s: a backend that is down fails every request, the log must not. */
-function throttledWarning(logger: Logger, message: string): (err: unknown) => void {
-  let lastAt = 0;
-  return (err) => {
-    const at = Date.now();
-    if (at - lastAt < 10_000) return;
-    lastAt = at;
-    logger.warn({ err }, message);
-  };
 }
 
 /** The assembled proxy server, not yet listening. */
