@@ -192,16 +192,20 @@ function routeFor(baseUrl: URL, isHttps: boolean, proxy: URL | undefined): Route
   };
 }
 
+/** node's http.Agent default for maxFreeSockets. */
+const NODE_MAX_FREE_SOCKETS = 256;
+
 export function createUpstream(provider: Provider, limits: UpstreamLimits, egress: EgressSettings = DIRECT): Upstream {
   const { baseUrl } = provider;
   const isHttps = baseUrl.protocol === 'https:';
   const proxy = proxyFor(egress, baseUrl);
+  // Only what differs from node's defaults (keepAliveMsecs 1000, LIFO scheduling, 256 idle
+  // sockets): node copies these options into every request's own, a dictionary-mode object
+  // whose copy costs more with each property.
   const agentOptions = {
     keepAlive: true,
-    keepAliveMsecs: 1000,
     maxSockets: limits.maxConnections,
-    maxFreeSockets: provider.maxIdleConnections,
-    scheduling: 'lifo' as const,
+    ...(provider.maxIdleConnections !== NODE_MAX_FREE_SOCKETS && { maxFreeSockets: provider.maxIdleConnections }),
   };
   const agent = !isHttps ? new HttpAgent(agentOptions) : proxy === undefined ? new HttpsAgent(agentOptions) : new TunnelingAgent(proxy, agentOptions);
   const send = isHttps ? httpsRequest : httpRequest;
