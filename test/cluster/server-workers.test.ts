@@ -6,6 +6,7 @@ import { runCli, startCliServer, type CliServer } from '../support/cli.js';
 import { startMockOpenAi, type MockOpenAi } from '../support/mock-openai.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { adminPages, adminSignIn, adminSignOut, awayFromMinuteEnd, eventually, freshRequest, manageCall, pidsByRequest, proxyCall, workersThatAnswered, type Answer } from '../support/workers.js';
+import { SEMI_SPACE_FLAG, SEMI_SPACE_MIB } from '../../src/cli/server/young-generation.js';
 
 const MANAGEMENT_TOKEN = 'workers-test-management-token';
 
@@ -68,10 +69,10 @@ describe('llm-proxy server --workers 2 on one SQLite file (built binary)', () =>
     expect((await workersThatAnswered(server.stdout, after)).size).toBe(2);
   });
 
-  it('starts every worker with its young generation capped (--max-semi-space-size=8)', () => {
+  it('starts every worker with its young generation capped (--max-semi-space-size)', () => {
     const workers = childPids(server.child.pid as number);
     expect(workers).toHaveLength(2);
-    for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8');
+    for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(`${SEMI_SPACE_FLAG}=${SEMI_SPACE_MIB}`);
   });
 
   it('admits exactly max_requests of a capped token under 10×K parallel requests spread over both workers', async () => {
