@@ -46,7 +46,10 @@ export function createLineBatch({ write, maxBytes, intervalMs }: LineBatchOption
       // A UTF-16 unit is at most 3 bytes of UTF-8: the exact length is needed only near the end.
       if (line.length * 3 > maxBytes - used && Buffer.byteLength(line) > maxBytes - used) {
         flush();
-        if (Buffer.byteLength(line) > maxBytes) return write(Buffer.from(line), 1);
+        if (Buffer.byteLength(line) > maxBytes) {
+          write(Buffer.from(line), 1); // a line the buffer cannot hold goes out on its own
+          return;
+        }
       }
       used += buffer.write(line, used);
       lines += 1;
