@@ -16,7 +16,6 @@ export interface OpenEventBusOptions {
   readonly closeTimeoutMs?: number;
 }
 
-
 /** In-process subscribers as with the in-memory bus, and every event also sent to Redis. */
 function withRemotePublisher(local: EventBus, remote: RemotePublisher, options: OpenEventBusOptions): EventBus {
   return {
