@@ -1,10 +1,11 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors.js';
 import { unixMicros } from './clock.js';
 import { pathOf } from './request-policy.js';
 import { pickRequestId } from './request-id.js';
 import type { ResponseTap, ResponseTransformFactory } from './stage.js';
 import type { Admission } from './token-auth.js';
+import type { UpstreamCall } from './upstream-pool.js';
 
 /**
  * One /v1 request on its way through the pipeline: the request facts, who it was admitted as,
@@ -32,7 +33,7 @@ export class Exchange {
   taps: ResponseTap[] | undefined = undefined;
   responseTransform: ResponseTransformFactory | undefined = undefined;
   /** The request sent upstream, once sent (aborted when the client leaves). */
-  upstreamRequest: ClientRequest | undefined = undefined;
+  upstreamRequest: UpstreamCall | undefined = undefined;
   /** Unix µs when the upstream request was sent / its response headers arrived; 0 when not. */
   sentMicros = 0;
   receivedMicros = 0;

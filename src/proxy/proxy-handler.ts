@@ -1,16 +1,15 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { finished, type Transform } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_CATALOGUE, ProxyError, defaultErrorBody, isProxyError, renderErrorBody, type ErrorCode } from '../errors.js';
-import { nanosHeader, unixMicros } from './clock.js';
+import { unixMicros } from './clock.js';
 import { allowedMethodsHeader, appendCorsHeaders, preflightHeaders } from './cors.js';
 import { Exchange } from './exchange.js';
-import { withoutContentLength } from './header-list.js';
-import { buildUpstreamHeaders, copyResponseHeaders } from './headers.js';
+import { buildUpstreamHeaders } from './headers.js';
 import { MAX_DRAIN_BYTES, type BodyReader } from './request-body.js';
 import type { RequestPolicy } from './request-policy.js';
-import type { ProxyStage, ResponseTap } from './stage.js';
+import { ResponseRelay, type RelayOwner } from './response-relay.js';
+import type { ProxyStage } from './stage.js';
 import { upstreamKeyRefusal, type Admission, type TokenAuthenticator } from './token-auth.js';
-import { UpstreamRequestError, upstreamErrorCode, type Upstream } from './upstream.js';
+import { UpstreamRequestError, upstreamErrorCode, type Upstream, type UpstreamCall } from './upstream.js';
 
 /** The slice of a pino logger the data path uses. */
 export interface ProxyLogger {
@@ -35,8 +34,6 @@ export interface ProxyHandler {
   /** From now on every answer carries Connection: close, so keep-alive clients leave cleanly. */
   startDraining(): void;
 }
-
-const X_REQUEST_START = /^\d{1,20}$/;
 
 /**
  * Bodies up to this size are read before the upstream is called: a client that trickles its body
@@ -84,11 +81,16 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const completeStages = options.stages.filter((stage) => stage.complete !== undefined);
   const allowedMethods = allowedMethodsHeader(options.allowedMethods);
   let draining = false;
+  const relayOwner: RelayOwner = {
+    fail: (exchange, error) => fail(exchange, error),
+    get draining() {
+      return draining;
+    },
+  };
 
   function complete(exchange: Exchange): void {
     if (exchange.aborted) {
-      const outgoing = exchange.upstreamRequest;
-      if (outgoing !== undefined && !outgoing.destroyed) outgoing.destroy();
+      exchange.upstreamRequest?.destroy();
       exchange.errorCode ??= 'canceled';
     }
     for (const stage of completeStages) stage.complete?.(exchange);
@@ -236,94 +238,33 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     const { req, requestBody } = exchange;
     if (exchange.res.destroyed) return;
     const headers = buildUpstreamHeaders(req.headers, upstream.hostHeader, admission.upstreamAuthorization, admission.upstreamHeaders, requestBody?.length);
-    let outgoing: ClientRequest;
+    const streamsBody = requestBody === undefined && hasBody(req);
+    const relay = new ResponseRelay(exchange, relayOwner);
+    let call: UpstreamCall;
     exchange.sentMicros = unixMicros();
     try {
-      outgoing = upstream.request(exchange.method, exchange.url, headers);
+      call = upstream.request(exchange.method, exchange.url, headers, requestBody ?? (streamsBody ? req : undefined), relay);
     } catch (error) {
       fail(exchange, error);
       return;
     }
-    exchange.upstreamRequest = outgoing;
-    outgoing.on('response', (response) => relayResponse(exchange, response));
-    outgoing.on('error', (error) => fail(exchange, error));
-
-    if (requestBody !== undefined) outgoing.end(requestBody);
-    else if (!hasBody(req)) outgoing.end();
-    else {
-      if (req.headers['content-length'] === undefined) limitStreamedBody(exchange, outgoing);
-      req.pipe(outgoing);
-    }
+    relay.call = call;
+    exchange.upstreamRequest = call;
+    if (streamsBody && req.headers['content-length'] === undefined) limitStreamedBody(exchange, call);
   }
 
   /** A chunked body has no declared length: count it as it streams, and cut it at the limit. */
-  function limitStreamedBody(exchange: Exchange, outgoing: ClientRequest): void {
+  function limitStreamedBody(exchange: Exchange, call: UpstreamCall): void {
     const { req } = exchange;
     let size = 0;
     const count = (chunk: Buffer): void => {
       size += chunk.length;
       if (size <= maxRequestBytes) return;
       req.removeListener('data', count);
-      req.unpipe(outgoing);
-      outgoing.destroy(); // the upstream never gets a complete request
+      call.destroy(); // the upstream never gets a complete request
       fail(exchange, new ProxyError('request_too_large'));
     };
     req.on('data', count);
-  }
-
-  function relayResponse(exchange: Exchange, response: IncomingMessage): void {
-    const { res, taps } = exchange;
-    exchange.receivedMicros = unixMicros();
-    const status = response.statusCode ?? 502;
-    // First, so that a tap may still add response headers (exchange.addResponseHeader).
-    if (taps !== undefined) for (const tap of taps) tap.headers?.(status, response.headers);
-    const out = copyResponseHeaders(
-      response.headers,
-      [
-        'X-Request-ID',
-        exchange.requestId,
-        'X-UPSTREAM-REQUEST-START',
-        nanosHeader(exchange.sentMicros),
-        'X-UPSTREAM-REQUEST-STOP',
-        nanosHeader(exchange.receivedMicros),
-      ],
-      exchange.origin !== undefined,
-    );
-    const clientStart = exchange.req.headers['x-request-start'];
-    if (typeof clientStart === 'string' && X_REQUEST_START.test(clientStart)) out.push('X-REQUEST-START', clientStart);
-    if (exchange.origin !== undefined) appendCorsHeaders(out, exchange.origin);
-    if (exchange.responseHeaders !== undefined) out.push(...exchange.responseHeaders);
-    if (draining) out.push('Connection', 'close');
-    const transform = exchange.responseTransform?.(status, response.headers);
-    const endTaps = taps === undefined ? undefined : tapResponse(response, taps, transform);
-    res.writeHead(status, transform === undefined ? out : withoutContentLength(out));
-    response.on('close', () => {
-      endTaps?.();
-      // An upstream that dies mid-body must not leave the client waiting for the rest.
-      if (!response.complete) res.destroy();
-    });
-    if (transform === undefined) response.pipe(res);
-    else response.pipe(transform).pipe(res);
-  }
-
-  /** Feeds the taps the body's chunks; returns what tells them it ended (when the upstream response closes). */
-  function tapResponse(response: IncomingMessage, taps: NonNullable<Exchange['taps']>, transform: Transform | undefined): () => void {
-    const upstreamTaps = taps.filter((tap) => tap.chunk !== undefined && (transform === undefined || tap.afterTransform !== true));
-    if (upstreamTaps.length === 1) {
-      const only = upstreamTaps[0] as ResponseTap;
-      response.on('data', (chunk: Buffer) => only.chunk?.(chunk));
-    } else if (upstreamTaps.length > 1) response.on('data', (chunk: Buffer) => upstreamTaps.forEach((tap) => tap.chunk?.(chunk)));
-    const clientTaps = transform === undefined ? [] : taps.filter((tap) => tap.chunk !== undefined && tap.afterTransform === true);
-    if (clientTaps.length > 0) transform?.on('data', (chunk: Buffer) => clientTaps.forEach((tap) => tap.chunk?.(chunk)));
-    return () => {
-      const complete = response.complete;
-      const endTaps = (error?: Error | null): void => {
-        for (const tap of taps) tap.end?.(complete && !error);
-      };
-      // What the transform still holds reaches its taps before they hear of the end.
-      if (clientTaps.length > 0 && complete && transform !== undefined && !transform.readableEnded) finished(transform, { writable: false }, endTaps);
-      else endTaps();
-    };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {

@@ -1,9 +1,13 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../errors.js';
 import { TunnelingAgent, proxyAuthorization, proxyFor, type EgressSettings } from './egress-proxy.js';
 import type { Provider } from './provider-config.js';
+import { UpstreamBusyError, UpstreamPool, serializeRequestHead, type Phase, type UpstreamCall, type UpstreamHandlers } from './upstream-pool.js';
+
+export { UpstreamBusyError, type UpstreamCall, type UpstreamHandlers } from './upstream-pool.js';
 
 /** The one connection pool to the provider, created at start. Only proxy/ opens upstream sockets. */
 export interface Upstream {
@@ -12,11 +16,12 @@ export interface Upstream {
   /** True when every connection is busy and the wait queue is full: a new request would be refused. */
   isSaturated(): boolean;
   /**
-   * Starts a request for a client URL (path + query); the provider's base path is prefixed.
-   * Throws UpstreamBusyError when saturated and UpstreamRequestError when node refuses to start it
-   * (e.g. a header value with a character HTTP forbids): never anything else, synchronously.
+   * Starts a request for a client URL (path + query); the provider's base path is prefixed. The
+   * body is in memory (a Buffer), streams from the client (a Readable, piped), or there is none.
+   * Throws UpstreamBusyError when saturated and UpstreamRequestError when the request cannot be
+   * started (e.g. a header value with a character HTTP forbids): never anything else, synchronously.
    */
-  request(method: string, url: string, headers: string[]): ClientRequest;
+  request(method: string, url: string, headers: string[], body: Buffer | Readable | undefined, handlers: UpstreamHandlers): UpstreamCall;
   close(): void;
 }
 
@@ -48,11 +53,6 @@ export class ClientBodyTimeoutError extends Error {
   override readonly name = 'ClientBodyTimeoutError';
 }
 
-/** Every connection busy and the queue full (503 with Retry-After). */
-export class UpstreamBusyError extends Error {
-  override readonly name = 'UpstreamBusyError';
-}
-
 /** Node refused to start the request (502); the message names the reason, never a header value. */
 export class UpstreamRequestError extends Error {
   override readonly name = 'UpstreamRequestError';
@@ -76,8 +76,6 @@ interface SocketProgress {
   readonly phase: Phase;
 }
 
-type Phase = 'connect' | 'idle' | 'client-body' | 'response-headers' | 'response-body' | 'client-paused';
-
 function phaseOf(socket: PooledSocket): Phase {
   if (socket.connecting) return 'connect';
   const request = socket._httpMessage;
@@ -89,13 +87,19 @@ function phaseOf(socket: PooledSocket): Phase {
   return response.isPaused() ? 'client-paused' : 'response-body';
 }
 
+/** The node agent's sockets, in use and idle, with their phases. */
+function* agentConnections(agent: HttpAgent): Iterable<[Socket, Phase]> {
+  for (const sockets of Object.values(agent.sockets)) for (const socket of sockets ?? []) yield [socket, phaseOf(socket as PooledSocket)];
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) yield [socket, 'idle'];
+}
+
 /**
  * Timeouts without per-request timers or bookkeeping (re-arming a socket timer on every request
  * costs more than all the rest of the proxy's own work): every sweep, a socket that has moved no
  * byte either way for longer than its phase allows is destroyed with the phase's error, which
  * fails the request it carries. A socket that changes phase starts a new wait.
  */
-function startSweeper(agent: HttpAgent, limits: UpstreamLimits, idleMs: number): () => void {
+function startSweeper(connections: () => Iterable<[Socket, Phase]>, limits: UpstreamLimits, idleMs: number): () => void {
   let progress = new Map<Socket, SocketProgress>();
   const shortest = Math.min(limits.connectTimeoutMs, limits.responseHeaderTimeoutMs, limits.streamIdleTimeoutMs, limits.clientBodyIdleMs);
   const sweepMs = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
@@ -124,9 +128,8 @@ function startSweeper(agent: HttpAgent, limits: UpstreamLimits, idleMs: number):
     'client-paused': Number.POSITIVE_INFINITY,
   };
 
-  function check(now: number, next: Map<Socket, SocketProgress>, sockets: readonly Socket[]) {
-    for (const socket of sockets) {
-      const phase = phaseOf(socket as PooledSocket);
+  function check(now: number, next: Map<Socket, SocketProgress>) {
+    for (const [socket, phase] of connections()) {
       const bytes = socket.bytesRead + socket.bytesWritten;
       const seen = progress.get(socket);
       const current = seen !== undefined && seen.bytes === bytes && seen.phase === phase ? seen : { bytes, since: now, phase };
@@ -136,10 +139,8 @@ function startSweeper(agent: HttpAgent, limits: UpstreamLimits, idleMs: number):
   }
 
   const timer = setInterval(() => {
-    const now = Date.now();
     const next = new Map<Socket, SocketProgress>();
-    for (const sockets of Object.values(agent.sockets)) check(now, next, sockets ?? []);
-    for (const sockets of Object.values(agent.freeSockets)) check(now, next, sockets ?? []);
+    check(Date.now(), next);
     progress = next;
   }, sweepMs);
   timer.unref();
@@ -209,26 +210,89 @@ export function createUpstream(provider: Provider, limits: UpstreamLimits, egres
   };
   const agent = !isHttps ? new HttpAgent(agentOptions) : proxy === undefined ? new HttpsAgent(agentOptions) : new TunnelingAgent(proxy, agentOptions);
   const send = isHttps ? httpsRequest : httpRequest;
-  const stopSweeper = startSweeper(agent, limits, provider.idleConnectionMs);
   const { hostname, port, pathOf, extraHeaders } = routeFor(baseUrl, isHttps, proxy);
+  // The proxy's own connections, unless an egress proxy is in the way (its tunnels are the agent's).
+  const pool =
+    proxy === undefined
+      ? new UpstreamPool({ hostname, port, isHttps }, { maxConnections: limits.maxConnections, maxQueue: limits.maxQueue, maxIdleConnections: provider.maxIdleConnections })
+      : undefined;
+  const stopSweeper = startSweeper(
+    function* () {
+      yield* agentConnections(agent);
+      if (pool !== undefined) yield* pool.connections();
+    },
+    limits,
+    provider.idleConnectionMs,
+  );
   // The queue is empty in normal operation, so the first test settles it in one step.
-  const isSaturated = () => queuedRequests(agent) >= limits.maxQueue && busyConnections(agent) >= limits.maxConnections;
+  const isSaturated = () =>
+    queuedRequests(agent) + (pool?.queued ?? 0) >= limits.maxQueue && busyConnections(agent) + (pool?.busy ?? 0) >= limits.maxConnections;
 
   return {
     hostHeader: baseUrl.host,
     isSaturated,
-    request(method, url, headers) {
+    request(method, url, headers, body, handlers) {
       if (isSaturated()) throw new UpstreamBusyError(`${limits.maxConnections} upstream connections busy and ${limits.maxQueue} requests waiting`);
+      if (extraHeaders.length > 0) headers.push(...extraHeaders);
+      const path = pathOf(url);
+      if (pool !== undefined && (body === undefined || Buffer.isBuffer(body))) {
+        const head = serializeRequestHead(method, path, headers, body?.length);
+        if (head === undefined) throw new UpstreamRequestError('the upstream request could not be started: a header or the path holds a character HTTP forbids');
+        return pool.request(method, head, body, handlers);
+      }
+      let outgoing: ClientRequest;
       try {
-        if (extraHeaders.length > 0) headers.push(...extraHeaders);
-        return send({ agent, hostname, port, method, path: pathOf(url), headers });
+        outgoing = send({ agent, hostname, port, method, path, headers });
       } catch (error) {
         throw new UpstreamRequestError(`the upstream request could not be started: ${(error as Error).message}`, { cause: error });
       }
+      return agentCall(outgoing, body, handlers);
     },
     close() {
       stopSweeper();
+      pool?.close();
       agent.destroy();
+    },
+  };
+}
+
+/** A call through node's client (request bodies that stream, egress proxies), reporting as the pool's calls do. */
+function agentCall(outgoing: ClientRequest, body: Buffer | Readable | undefined, handlers: UpstreamHandlers): UpstreamCall {
+  let response: IncomingMessage | undefined;
+  let over = false;
+  const fail = (error: Error): void => {
+    if (over) return;
+    over = true;
+    handlers.error(error);
+  };
+  outgoing.on('response', (incoming: IncomingMessage) => {
+    response = incoming;
+    handlers.head(incoming.statusCode ?? 502, incoming.headers);
+    incoming.on('data', (chunk: Buffer) => {
+      if (!handlers.body(chunk)) incoming.pause();
+    });
+    incoming.on('end', () => {
+      if (over) return;
+      over = true;
+      handlers.end();
+    });
+    incoming.on('error', fail);
+    incoming.on('close', () => {
+      if (!incoming.complete) fail(new Error('the upstream response was cut short'));
+    });
+  });
+  outgoing.on('error', fail);
+  if (body === undefined) outgoing.end();
+  else if (Buffer.isBuffer(body)) outgoing.end(body);
+  else body.pipe(outgoing);
+  return {
+    destroy() {
+      if (over) return;
+      if (body !== undefined && !Buffer.isBuffer(body)) body.unpipe(outgoing);
+      outgoing.destroy();
+    },
+    resume() {
+      response?.resume();
     },
   };
 }

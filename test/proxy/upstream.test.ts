@@ -11,13 +11,15 @@ const limits = {
   maxQueue: 4,
 };
 
+const ignoreResponse = { head() {}, body: () => true, end() {}, error() {} };
+
 describe('upstream', () => {
   it('turns a request node refuses to start (a header value HTTP forbids) into an UpstreamRequestError, without the value', () => {
     const upstream = createUpstream(builtInOpenAiProvider('http://127.0.0.1:9'), limits);
     try {
       let thrown: unknown;
       try {
-        upstream.request('GET', '/v1/models', ['authorization', 'Bearer sk-pasted\u2013key']);
+        upstream.request('GET', '/v1/models', ['authorization', 'Bearer sk-pasted\u2013key'], undefined, ignoreResponse);
       } catch (error) {
         thrown = error;
       }
