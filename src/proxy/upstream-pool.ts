@@ -55,6 +55,8 @@ class DirectCall implements UpstreamCall, ResponseReceiver {
   readonly parser: ResponseParser;
   over = false;
   paused = false;
+  /** The upstream's Keep-Alive header, when it sent one (it may say how long it keeps idle connections). */
+  keepAliveHint: string | undefined = undefined;
 
   constructor(
     readonly requestHead: string,
@@ -66,6 +68,8 @@ class DirectCall implements UpstreamCall, ResponseReceiver {
   }
 
   head(status: number, headers: IncomingHttpHeaders): void {
+    const hint = headers['keep-alive'];
+    this.keepAliveHint = typeof hint === 'string' ? hint : undefined;
     this.handlers.head(status, headers);
   }
 
@@ -101,8 +105,15 @@ class DirectCall implements UpstreamCall, ResponseReceiver {
   }
 }
 
+/** `Keep-Alive: timeout=N`: how long the upstream keeps an idle connection open, in seconds. */
+const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout=(\d+)/i;
+/** An idle connection is given up this long before the upstream's announced timeout (as node's agent does). */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
 class Connection {
   call: DirectCall | undefined = undefined;
+  /** When the upstream may close this connection if it stays idle (ms since the epoch); 0 when it did not say. */
+  reusableUntil = 0;
   /** Set by the socket's 'error', reported when it closes. */
   private failure: Error | undefined = undefined;
 
@@ -156,6 +167,8 @@ class Connection {
 
   private finished(call: DirectCall): void {
     this.call = undefined;
+    const timeout = call.keepAliveHint === undefined ? null : KEEP_ALIVE_TIMEOUT.exec(call.keepAliveHint);
+    if (timeout !== null) this.reusableUntil = Date.now() + Number(timeout[1]) * 1000 - KEEP_ALIVE_MARGIN_MS;
     if (call.parser.keepAlive && !this.socket.destroyed) this.pool.release(this);
     else this.socket.destroy();
   }
@@ -207,12 +220,25 @@ export class UpstreamPool {
    */
   request(method: string, head: string, body: Buffer | undefined, handlers: UpstreamHandlers): UpstreamCall {
     const call = new DirectCall(head, body, handlers, method !== 'HEAD');
-    const connection = this.idle.pop();
+    const connection = this.reusableConnection();
     if (connection !== undefined) connection.start(call);
     else if (this.open.size < this.limits.maxConnections) this.connect().start(call);
     else if (this.waiting.length < this.limits.maxQueue) this.waiting.push(call);
     else throw new UpstreamBusyError(`${this.limits.maxConnections} upstream connections busy and ${this.limits.maxQueue} requests waiting`);
     return call;
+  }
+
+  /**
+   * The most recently used idle connection, unless the upstream may be closing it (sending on it
+   * then would race the close and fail the request).
+   */
+  private reusableConnection(): Connection | undefined {
+    let connection = this.idle.pop();
+    while (connection !== undefined && connection.reusableUntil !== 0 && connection.reusableUntil <= Date.now()) {
+      connection.socket.destroy();
+      connection = this.idle.pop();
+    }
+    return connection;
   }
 
   /** A connection whose response is read completely: the next waiting call, or the idle list. */

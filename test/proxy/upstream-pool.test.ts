@@ -129,6 +129,15 @@ describe('upstream connections of the proxy itself', () => {
     expect((await send('POST', 'again').done).body).toBe('POST 5 again');
   });
 
+  it('gives up an idle connection a second before the upstream said it would close it (Keep-Alive: timeout)', async () => {
+    server.keepAliveTimeout = 1500; // node announces Keep-Alive: timeout=1
+    const first = await send('GET').done;
+    expect(first.headers['keep-alive']).toBe('timeout=1');
+    await sleep(20);
+    await send('GET').done;
+    expect(connections.size).toBe(2);
+  });
+
   it('pauses reading while the handler asks it to, and resumes', async () => {
     handle = (_path, res) => {
       res.write('x'.repeat(1000));
