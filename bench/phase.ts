@@ -51,6 +51,17 @@ function unexpected(target: Target, outcome: LoadOutcome): number {
   return wrongStatus + outcome.broken;
 }
 
+/** Targets whose CPU and throughput are reported against the floor's (llm-proxy variants and cache hits; bogus tokens are compared with valid ones). */
+const comparedWithFloor = (target: Target): boolean => target.role === 'proxy' || target.role === 'cached';
+
+/** One throughput run: CPU per request of the target's process (NaN without one), request rate, and requests that ended wrong. */
+async function measure(driver: LoadDriver, target: Target, round: number): Promise<{ cpu: number; rps: number; unexpected: number }> {
+  const cpuBefore = target.pid === undefined ? 0 : cpuMicros(target.pid);
+  const outcome = await driver.throughput(target, round);
+  const cpu = target.pid === undefined ? Number.NaN : (cpuMicros(target.pid) - cpuBefore) / (outcome.answered + outcome.broken);
+  return { cpu, rps: outcome.requestsPerSecond, unexpected: unexpected(target, outcome) };
+}
+
 function samplesOf(samples: PhaseSamples, target: Target): Samples {
   const found = samples.get(target.name);
   if (!found) throw new Error(`no samples for ${target.name}`);
@@ -62,15 +73,28 @@ export async function runPhase(driver: LoadDriver, targets: readonly Target[], r
   progress(`${driver.name}: warm-up`);
   for (const target of targets) await driver.warmUp(target);
 
+  const floor = targets.find((target) => target.role === 'floor');
   for (let round = 0; round < rounds.throughput; round++) {
     progress(`${driver.name}: throughput round ${round + 1}/${rounds.throughput}`);
+    let lastFloor: Awaited<ReturnType<typeof measure>> | undefined;
+    let previous: Target | undefined;
     for (const target of targets) {
+      // A target compared with the floor follows a floor run: measure the floor again unless it just ran.
+      if (floor !== undefined && comparedWithFloor(target) && previous !== floor) {
+        lastFloor = await measure(driver, floor, round);
+        samplesOf(samples, floor).errors += lastFloor.unexpected;
+      }
+      const outcome = await measure(driver, target, round);
       const recorded = samplesOf(samples, target);
-      const cpuBefore = target.pid === undefined ? 0 : cpuMicros(target.pid);
-      const outcome = await driver.throughput(target, round);
-      if (target.pid !== undefined) recorded.cpuMicrosPerRequest.push((cpuMicros(target.pid) - cpuBefore) / (outcome.answered + outcome.broken));
-      recorded.requestsPerSecond.push(outcome.requestsPerSecond);
-      recorded.errors += unexpected(target, outcome);
+      recorded.cpuMicrosPerRequest.push(outcome.cpu);
+      recorded.requestsPerSecond.push(outcome.rps);
+      recorded.errors += outcome.unexpected;
+      if (target === floor) lastFloor = outcome;
+      if (comparedWithFloor(target) && lastFloor !== undefined) {
+        recorded.floorCpuMicrosPerRequest.push(lastFloor.cpu);
+        recorded.floorRequestsPerSecond.push(lastFloor.rps);
+      }
+      previous = target;
     }
   }
 

@@ -71,7 +71,7 @@ export interface BenchReport {
 }
 
 const DEFINITIONS = [
-  'Ratios compare a target with the bare node:http proxy measured in the same round (or slice); each is the median over rounds of the per-round ratio.',
+  'Ratios compare a target with the bare node:http proxy measured in the same round (or slice); each is the median over rounds of the per-round ratio. CPU and request rate pair each llm-proxy run with a bare-proxy run measured just before it (the bare proxy runs again before each variant).',
   'Added p50 at 1 connection = p50 through the proxy − p50 of the upstream served directly, same round; the bound compares llm-proxy’s added p50 with the bare proxy’s.',
   'Added first SSE byte = llm-proxy’s time to the first byte of a stream − the bare proxy’s, same round (built-in engine: wrk cannot see first bytes).',
   'Peak RSS = VmHWM of the process at the end of the run, i.e. its peak under the load of both phases.',
@@ -103,8 +103,8 @@ function compareWithFloor(samples: PhaseSamples, lineup: Lineup, target: Target,
   const [ours, floor, direct] = [target, lineup.floor, lineup.direct].map((each) => samplesOf(samples, each)) as [Samples, Samples, Samples];
   return {
     name: target.name,
-    cpuRatio: pairedRatio(ours.cpuMicrosPerRequest, floor.cpuMicrosPerRequest),
-    throughputRatio: pairedRatio(ours.requestsPerSecond, floor.requestsPerSecond),
+    cpuRatio: pairedRatio(ours.cpuMicrosPerRequest, ours.floorCpuMicrosPerRequest),
+    throughputRatio: pairedRatio(ours.requestsPerSecond, ours.floorRequestsPerSecond),
     addedP50Ratio: addedRatio(ours.p50Ms, floor.p50Ms, direct.p50Ms),
     firstByteAddedMs: pairedDifference(ours.firstByteMs, floor.firstByteMs),
     peakRssRatio: (peakRssMiB.get(target.name) ?? Number.NaN) / (peakRssMiB.get(lineup.floor.name) ?? Number.NaN),
@@ -119,7 +119,7 @@ function phaseReport({ driver, samples }: PhaseResult, input: BenchInput): Phase
     figures: inRoundOrder(lineup).map((target) => figuresOf(samples, target, peakRssMiB)),
     comparisons,
     bogusToValidRate: pairedRatio(samplesOf(samples, lineup.bogus).requestsPerSecond, samplesOf(samples, lineup.proxy).requestsPerSecond),
-    cacheHitCpuRatio: pairedRatio(samplesOf(samples, lineup.cacheHits).cpuMicrosPerRequest, samplesOf(samples, lineup.floor).cpuMicrosPerRequest),
+    cacheHitCpuRatio: pairedRatio(samplesOf(samples, lineup.cacheHits).cpuMicrosPerRequest, samplesOf(samples, lineup.cacheHits).floorCpuMicrosPerRequest),
     cacheHitP50VsDirect: pairedRatio(samplesOf(samples, lineup.cacheHits).p50Ms, samplesOf(samples, lineup.direct).p50Ms),
     samples: Object.fromEntries(samples),
   };

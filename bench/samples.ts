@@ -2,11 +2,17 @@
  * What a bench phase records for each target, and the statistics drawn from it. Sample i of every
  * target comes from round i (or slice i) of the same phase, taken one target after the other, so
  * target and floor pair up: a shared machine that slows down moves both sides of a pair alike.
+ * The CPU and throughput of a target compared with the floor pair with a floor run measured just
+ * before it (`floorCpuMicrosPerRequest`, `floorRequestsPerSecond`): the speed of a shared 2-core
+ * machine drifts within a round, and a floor measured 10 s earlier moved ratios by ±30 %.
  */
 
 export interface Samples {
   readonly requestsPerSecond: number[];
   readonly cpuMicrosPerRequest: number[];
+  /** The floor's figures in the run just before each of this target's throughput runs (targets compared with the floor only). */
+  readonly floorCpuMicrosPerRequest: number[];
+  readonly floorRequestsPerSecond: number[];
   readonly p50Ms: number[];
   readonly p99Ms: number[];
   /** Time to the first byte of an SSE stream (empty when the phase does not measure streams). */
@@ -25,7 +31,7 @@ export interface PhaseResult {
 }
 
 export function emptySamples(): Samples {
-  return { requestsPerSecond: [], cpuMicrosPerRequest: [], p50Ms: [], p99Ms: [], firstByteMs: [], errors: 0 };
+  return { requestsPerSecond: [], cpuMicrosPerRequest: [], floorCpuMicrosPerRequest: [], floorRequestsPerSecond: [], p50Ms: [], p99Ms: [], firstByteMs: [], errors: 0 };
 }
 
 /** The median; NaN for no values. */
