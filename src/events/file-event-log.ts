@@ -63,7 +63,7 @@ export function openFileEventLog(path: string, bus: EventBus, options: { onError
       written += lines;
     },
   });
-  const unsubscribe = bus.subscribe((event: ProxyEvent) => batch.add(`${JSON.stringify(event)}\n`));
+  const unsubscribe = bus.subscribe((event: ProxyEvent) => batch.add(JSON.stringify(event)));
 
   return {
     reopen() {

@@ -5,7 +5,10 @@
  * that was most of its cost. As bytes they cost the collector nothing.
  */
 export interface LineBatch {
-  /** Adds one line (with its newline): written with the batch, at once when it fills the buffer. */
+  /**
+   * Adds one line, given without its newline (the batch adds it: a line built as text + "\n"
+   * would be a two-part string that V8 copies into one before it can be encoded).
+   */
   add(line: string): void;
   /** Writes what is gathered now, if anything. */
   flush(): void;
@@ -19,6 +22,8 @@ export interface LineBatchOptions {
   /** How long a batch gathers lines before it is written. */
   readonly intervalMs: number;
 }
+
+const NEWLINE = 0x0a;
 
 export function createLineBatch({ write, maxBytes, intervalMs }: LineBatchOptions): LineBatch {
   const buffer = Buffer.allocUnsafeSlow(maxBytes);
@@ -44,14 +49,15 @@ export function createLineBatch({ write, maxBytes, intervalMs }: LineBatchOption
   return {
     add(line) {
       // A UTF-16 unit is at most 3 bytes of UTF-8: the exact length is needed only near the end.
-      if (line.length * 3 > maxBytes - used && Buffer.byteLength(line) > maxBytes - used) {
+      if (line.length * 3 + 1 > maxBytes - used && Buffer.byteLength(line) + 1 > maxBytes - used) {
         flush();
-        if (Buffer.byteLength(line) > maxBytes) {
-          write(Buffer.from(line), 1); // a line the buffer cannot hold goes out on its own
+        if (Buffer.byteLength(line) + 1 > maxBytes) {
+          write(Buffer.from(`${line}\n`), 1); // a line the buffer cannot hold goes out on its own
           return;
         }
       }
       used += buffer.write(line, used);
+      buffer[used++] = NEWLINE;
       lines += 1;
       if (!flushScheduled) {
         flushScheduled = true;

@@ -51,7 +51,7 @@ function jsonLine(head: string, fields: Record<string, unknown>): string {
     const value = fields[key];
     if (value !== undefined) line += `,"${key}":${jsonValue(value)}`;
   }
-  return `${line}}\n`;
+  return `${line}}`;
 }
 
 export function createAccessLogWriter(destination: DestinationStream, pid?: number): AccessLogWriter {

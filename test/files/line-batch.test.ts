@@ -10,12 +10,12 @@ function recorder(maxBytes: number, intervalMs = 10) {
 describe('line batch', () => {
   it('writes the lines of one interval in one write, with their count', async () => {
     const { batch, writes } = recorder(1024);
-    batch.add('one\n');
-    batch.add('twö ✓ 😀\n');
+    batch.add('one');
+    batch.add('twö ✓ 😀');
     expect(writes).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(writes).toEqual([{ text: 'one\ntwö ✓ 😀\n', lines: 2 }]);
-    batch.add('three\n');
+    batch.add('three');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(writes).toEqual([
       { text: 'one\ntwö ✓ 😀\n', lines: 2 },
@@ -25,10 +25,10 @@ describe('line batch', () => {
 
   it('writes the batch first when the next line would not fit, and a line longer than the buffer on its own', () => {
     const { batch, writes } = recorder(16);
-    batch.add('0123456789\n'); // 11 bytes
-    batch.add('é€\n'); // 6 bytes: 17 would not fit
+    batch.add('0123456789'); // 11 bytes
+    batch.add('é€'); // 6 bytes: 17 would not fit
     expect(writes).toEqual([{ text: '0123456789\n', lines: 1 }]);
-    batch.add('a line of more than sixteen bytes\n');
+    batch.add('a line of more than sixteen bytes');
     expect(writes).toEqual([
       { text: '0123456789\n', lines: 1 },
       { text: 'é€\n', lines: 1 },
@@ -41,9 +41,9 @@ describe('line batch', () => {
   it('hands each write a buffer of its own, which later lines do not overwrite', () => {
     const chunks: Buffer[] = [];
     const batch = createLineBatch({ maxBytes: 64, intervalMs: 10, write: (chunk) => void chunks.push(chunk) });
-    batch.add('first\n');
+    batch.add('first');
     batch.flush();
-    batch.add('other\n');
+    batch.add('other');
     batch.flush();
     expect(chunks.map((chunk) => chunk.toString())).toEqual(['first\n', 'other\n']);
   });
