@@ -6,7 +6,7 @@
  * installed) and the built-in engine of `llm-proxy benchmark`. Figures are reported as ratios to
  * the bare proxy of the same run, with the performance bounds checked at the end.
  *
- *   npm run bench                       # about 3 minutes on an idle 2-core machine
+ *   npm run bench                       # about 4 minutes on an idle 2-core machine
  *   npm run bench -- --quick            # about a minute: checks that it works, figures are rough
  *   npm run bench -- --output json      # the whole result as JSON on stdout
  *
