@@ -167,6 +167,11 @@ class Connection {
 
   private finished(call: DirectCall): void {
     this.call = undefined;
+    // The last chunk may have asked for a pause: the call is over, and the next one must be read.
+    if (call.paused) {
+      call.paused = false;
+      this.socket.resume();
+    }
     const timeout = call.keepAliveHint === undefined ? null : KEEP_ALIVE_TIMEOUT.exec(call.keepAliveHint);
     if (timeout !== null) this.reusableUntil = Date.now() + Number(timeout[1]) * 1000 - KEEP_ALIVE_MARGIN_MS;
     if (call.parser.keepAlive && !this.socket.destroyed) this.pool.release(this);

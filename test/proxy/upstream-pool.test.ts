@@ -150,6 +150,16 @@ describe('upstream connections of the proxy itself', () => {
     expect((await pending.done).body).toBe(`${'x'.repeat(1000)}y`);
   });
 
+  it('reuses a connection whose last chunk asked for a pause, reading again for the next call', async () => {
+    const paused = send('GET', undefined, collect({ pauseFirst: true }));
+    await paused.paused;
+    expect((await paused.done).body).toBe('GET - ');
+    paused.call.resume(); // the client drained after the call was over
+    const next = await Promise.race([send('POST', 'next').done, sleep(2000).then(() => 'stuck')]);
+    expect(next).toMatchObject({ body: 'POST 4 next' });
+    expect(connections.size).toBe(1);
+  });
+
   it('reports a destroyed call as failed and does not reuse its connection', async () => {
     handle = (_path, res) => res.write('partial');
     const pending = send('GET');
