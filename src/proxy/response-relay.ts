@@ -34,6 +34,7 @@ export class ResponseRelay implements UpstreamHandlers {
   /** Taps fed the body as the client receives it (after the transform). */
   private clientTaps: readonly ResponseTap[] = NO_TAPS;
   private tapsEnded = false;
+  private awaitingDrain = false;
 
   constructor(
     private readonly exchange: Exchange,
@@ -79,7 +80,14 @@ export class ResponseRelay implements UpstreamHandlers {
     if (sink === undefined || this.exchange.res.destroyed) return true; // the client left: the call is being destroyed
     for (const tap of this.upstreamTaps) tap.chunk?.(chunk);
     if (sink.write(chunk)) return true;
-    sink.once('drain', () => this.call?.resume());
+    // One read can hold many chunks, each refused while the client is behind: wait for one drain.
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      sink.once('drain', () => {
+        this.awaitingDrain = false;
+        this.call?.resume();
+      });
+    }
     return false;
   }
 

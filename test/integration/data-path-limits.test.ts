@@ -80,6 +80,42 @@ describe('data path limits and failures', () => {
     expect(events.find((event) => event.path === '/v1/files/big/content')?.error_code).toBeNull();
   }, 30_000);
 
+  it('relays a burst of small chunks to a slow client whole, then serves the next request on the same upstream connection', async () => {
+    const events = Array.from({ length: 2000 }, (_, i) => `data: {"n":${i},"pad":"${'x'.repeat(40)}"}\n\n`);
+    harness.mock.route('/v1/files/burst/content', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const event of events) res.write(event); // many chunks per read on the proxy's side
+      res.end();
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const { hostname, port } = new URL(harness.url);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: hostname, port, path: '/v1/files/burst/content', headers: auth() }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.once('data', (chunk: string) => {
+            text += chunk;
+            res.pause(); // the client falls behind while the whole burst arrives
+            setTimeout(() => res.on('data', (more: string) => (text += more)).resume(), 300);
+          });
+          res.on('end', () => resolve(text));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(body).toBe(events.join(''));
+      const next = await rawRequest(harness.url, { path: '/v1/models', headers: auth() });
+      expect(next.status).toBe(200);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('caps upstream connections and refuses with 503 upstream_busy and Retry-After past the queue, uncounted', async () => {
     const capped = await harness.issueToken({ maxRequests: 50 });
     const held: (() => void)[] = [];
