@@ -133,6 +133,25 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
    * the owner, so a sink slower than claimIdleMs would otherwise get them twice).
    */
   const held = new Set<string>();
+  /**
+   * True from sending a claim until its entries went through received(). A claim sent before an
+   * acknowledgement reached Redis can still return the acknowledged entries (idle past
+   * claimIdleMs while a slow batch was written); ids released meanwhile stay held until then, so
+   * that such a reply finds them held and skips them instead of delivering them a third time.
+   */
+  let claimInFlight = false;
+  let releasedDuringClaim: string[] = [];
+
+  function release(ids: readonly string[]): void {
+    if (claimInFlight) releasedDuringClaim.push(...ids);
+    else for (const id of ids) held.delete(id);
+  }
+
+  function claimProcessed(): void {
+    claimInFlight = false;
+    for (const id of releasedDuringClaim) held.delete(id);
+    releasedDuringClaim = [];
+  }
   /** This consumer's own pending entries are read first, from this id on; undefined once done. */
   let ownPendingCursor: string | undefined = '0';
   // After a lost connection the pending list may hold entries this process never got (a read whose
@@ -218,6 +237,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
   async function readEntries(max: number, waitMs: number): Promise<StreamEntry[]> {
     const claimDue = claimCursor !== '0-0' || Date.now() - lastClaimRoundAt >= claimEveryMs;
     if (claimDue) {
+      claimInFlight = true;
       const claimed = await claimIdle(max);
       if (claimCursor === '0-0') lastClaimRoundAt = Date.now();
       if (claimed.length > 0) return claimed;
@@ -247,8 +267,14 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
       try {
         // Entries that were all deleted or dead-lettered leave nothing to return: read on, within the wait.
         for (;;) {
-          const entries = await readEntries(max, Math.max(0, deadline - Date.now()));
-          const events = await received(entries);
+          let events: ReceivedEvent[];
+          let entries: StreamEntry[];
+          try {
+            entries = await readEntries(max, Math.max(0, deadline - Date.now()));
+            events = await received(entries);
+          } finally {
+            if (claimInFlight) claimProcessed();
+          }
           if (events.length > 0 || entries.length === 0 || closed || readingStopped || Date.now() >= deadline) return events;
         }
       } catch (error) {
@@ -267,11 +293,11 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
     // Released before Redis is told: if that fails for good, the entries stay pending and are claimed (or reread) again.
     async ack(events) {
       if (events.length === 0) return;
-      for (const event of events) held.delete(event.deliveryId);
+      release(events.map((event) => event.deliveryId));
       await command.xack(key, group, ...events.map((event) => event.deliveryId));
     },
     async deadLetter(events, reason) {
-      for (const event of events) held.delete(event.deliveryId);
+      release(events.map((event) => event.deliveryId));
       await deadLetterEntries(
         events.map((received) => ({ id: received.deliveryId, data: received.json ?? JSON.stringify(received.event), reason })),
       );

@@ -102,6 +102,25 @@ describe.skipIf(unreachable !== undefined)('Redis Streams source (real Redis on 
   it.each<[string, RedisStreamsSourceTuning]>([
     ['XAUTOCLAIM', {}],
     ['XPENDING + XCLAIM (Redis < 6.2)', { claimWith: 'xpending' }],
+  ])('does not deliver again entries acknowledged while a claim sent before the acknowledgement was under way (%s)', async (_name, tuning) => {
+    const key = streams.key();
+    await addEvents(streams.redis, key, Array.from({ length: 5 }, () => sampleEvent()));
+    const source = await open(key, { consumerName: 'busy-loop', claimIdleMs: 100 }, tuning);
+    const held = await source.read(100, 1000);
+    expect(held).toHaveLength(5);
+    // The process is too busy to keep its entries fresh (a large batch being written): they go idle.
+    const busyUntil = Date.now() + 300;
+    while (Date.now() < busyUntil);
+    const reading = source.read(100, 100); // its claim goes out first…
+    const acknowledged = source.ack(held); // …then the acknowledgement, on the same connection
+    await acknowledged;
+    expect(await reading).toEqual([]);
+    expect(await pendingCount(key)).toBe(0);
+  });
+
+  it.each<[string, RedisStreamsSourceTuning]>([
+    ['XAUTOCLAIM', {}],
+    ['XPENDING + XCLAIM (Redis < 6.2)', { claimWith: 'xpending' }],
   ])('keeps what it holds from other consumers of the group, however long the sink takes (%s)', async (_name, tuning) => {
     const key = streams.key();
     await addEvents(streams.redis, key, Array.from({ length: 5 }, () => sampleEvent()));
