@@ -49,9 +49,10 @@ export function createLineBatch({ write, maxBytes, intervalMs }: LineBatchOption
   return {
     add(line) {
       // A UTF-16 unit is at most 3 bytes of UTF-8: the exact length is needed only near the end.
-      if (line.length * 3 + 1 > maxBytes - used && Buffer.byteLength(line) + 1 > maxBytes - used) {
-        flush();
-        if (Buffer.byteLength(line) + 1 > maxBytes) {
+      if (line.length * 3 + 1 > maxBytes - used) {
+        const bytes = Buffer.byteLength(line) + 1;
+        if (bytes > maxBytes - used) flush();
+        if (bytes > maxBytes) {
           write(Buffer.from(`${line}\n`), 1); // a line the buffer cannot hold goes out on its own
           return;
         }

@@ -32,8 +32,8 @@ export class Exchange {
   responseHeaders: string[] | undefined = undefined;
   taps: ResponseTap[] | undefined = undefined;
   responseTransform: ResponseTransformFactory | undefined = undefined;
-  /** The request sent upstream, once sent (aborted when the client leaves). */
-  upstreamRequest: UpstreamCall | undefined = undefined;
+  /** The upstream call, once started (aborted when the client leaves, resumed after backpressure). */
+  upstreamCall: UpstreamCall | undefined = undefined;
   /** Unix µs when the upstream request was sent / its response headers arrived; 0 when not. */
   sentMicros = 0;
   receivedMicros = 0;

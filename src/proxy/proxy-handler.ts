@@ -90,7 +90,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
 
   function complete(exchange: Exchange): void {
     if (exchange.aborted) {
-      exchange.upstreamRequest?.destroy();
+      exchange.upstreamCall?.destroy();
       exchange.errorCode ??= 'canceled';
     }
     for (const stage of completeStages) stage.complete?.(exchange);
@@ -248,8 +248,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       fail(exchange, error);
       return;
     }
-    relay.call = call;
-    exchange.upstreamRequest = call;
+    exchange.upstreamCall = call;
     if (streamsBody && req.headers['content-length'] === undefined) limitStreamedBody(exchange, call);
   }
 

@@ -6,7 +6,7 @@ import type { Exchange } from './exchange.js';
 import { withoutContentLength } from './header-list.js';
 import { copyResponseHeaders } from './headers.js';
 import type { ResponseTap } from './stage.js';
-import type { UpstreamCall, UpstreamHandlers } from './upstream.js';
+import type { UpstreamHandlers } from './upstream.js';
 
 /** What the relay asks of the proxy handler. */
 export interface RelayOwner {
@@ -25,8 +25,6 @@ const NO_TAPS: readonly ResponseTap[] = [];
  * upstream while the client reads slowly; response taps see every chunk as it passes.
  */
 export class ResponseRelay implements UpstreamHandlers {
-  /** The call this relay serves, to resume it after backpressure. */
-  call: UpstreamCall | undefined = undefined;
   private sink: Writable | undefined = undefined;
   private transform: Transform | undefined = undefined;
   /** Taps fed the body as the upstream sent it. */
@@ -85,7 +83,7 @@ export class ResponseRelay implements UpstreamHandlers {
       this.awaitingDrain = true;
       sink.once('drain', () => {
         this.awaitingDrain = false;
-        this.call?.resume();
+        this.exchange.upstreamCall?.resume();
       });
     }
     return false;
