@@ -134,23 +134,24 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
    */
   const held = new Set<string>();
   /**
-   * True from sending a claim until its entries went through received(). A claim sent before an
-   * acknowledgement reached Redis can still return the acknowledged entries (idle past
-   * claimIdleMs while a slow batch was written); ids released meanwhile stay held until then, so
-   * that such a reply finds them held and skips them instead of delivering them a third time.
+   * True from sending a read of pending entries (a claim, or this consumer's own pending list)
+   * until its entries went through received(). Such a read sent before an acknowledgement reached
+   * Redis can still return the acknowledged entries (a claim: idle past claimIdleMs while a slow
+   * batch was written); ids released meanwhile stay held until then, so that the reply finds them
+   * held and skips them instead of delivering them again.
    */
-  let claimInFlight = false;
-  let releasedDuringClaim: string[] = [];
+  let pendingReadInFlight = false;
+  let releasedDuringRead: string[] = [];
 
   function release(ids: readonly string[]): void {
-    if (claimInFlight) releasedDuringClaim.push(...ids);
+    if (pendingReadInFlight) releasedDuringRead.push(...ids);
     else for (const id of ids) held.delete(id);
   }
 
-  function claimProcessed(): void {
-    claimInFlight = false;
-    for (const id of releasedDuringClaim) held.delete(id);
-    releasedDuringClaim = [];
+  function pendingReadProcessed(): void {
+    pendingReadInFlight = false;
+    for (const id of releasedDuringRead) held.delete(id);
+    releasedDuringRead = [];
   }
   /** This consumer's own pending entries are read first, from this id on; undefined once done. */
   let ownPendingCursor: string | undefined = '0';
@@ -237,12 +238,13 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
   async function readEntries(max: number, waitMs: number): Promise<StreamEntry[]> {
     const claimDue = claimCursor !== '0-0' || Date.now() - lastClaimRoundAt >= claimEveryMs;
     if (claimDue) {
-      claimInFlight = true;
+      pendingReadInFlight = true;
       const claimed = await claimIdle(max);
       if (claimCursor === '0-0') lastClaimRoundAt = Date.now();
       if (claimed.length > 0) return claimed;
     }
     if (ownPendingCursor !== undefined) {
+      pendingReadInFlight = true;
       const mine = readReplyEntries(await command.xreadgroup('GROUP', group, consumer, 'COUNT', max, 'STREAMS', key, ownPendingCursor));
       const last = mine.at(-1);
       ownPendingCursor = last?.[0];
@@ -273,7 +275,7 @@ export async function createRedisStreamsSource(options: RedisStreamsOptions, tun
             entries = await readEntries(max, Math.max(0, deadline - Date.now()));
             events = await received(entries);
           } finally {
-            if (claimInFlight) claimProcessed();
+            if (pendingReadInFlight) pendingReadProcessed();
           }
           if (events.length > 0 || entries.length === 0 || closed || readingStopped || Date.now() >= deadline) return events;
         }
